@@ -1,0 +1,1 @@
+"""Subcommands of the ``parcs`` command line (see :mod:`parcs.cli`)."""
