@@ -25,7 +25,7 @@ _LAZY = {
     "places": "parcs.territory",
     "find_place": "parcs.territory",
     "graph_from_osm": "parcs.osm",
-    "summary": "parcs.metrics",
+    "summary": "parcs.summary",
     "metrics": "parcs.metrics",
     # routing
     "CSRGraph": "parcs.csr",
