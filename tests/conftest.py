@@ -72,3 +72,11 @@ def make_tiny_graph() -> nx.MultiDiGraph:
 @pytest.fixture
 def tiny_graph() -> nx.MultiDiGraph:
     return make_tiny_graph()
+
+
+@pytest.fixture(scope="session")
+def artois() -> nx.MultiDiGraph:
+    """The embedded Artois network, built once per session. Do not mutate it: copy first."""
+    import parcs  # noqa: PLC0415
+
+    return parcs.load_network()

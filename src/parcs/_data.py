@@ -6,6 +6,7 @@ plain checkout reads the repository's ``data/`` folder.
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 from pathlib import Path
 
@@ -22,7 +23,18 @@ FILES = {
 
 
 def data_dir() -> Path:
-    """Return the folder holding the embedded data."""
+    """Return the folder holding the embedded data.
+
+    ``$PARCS_DATA_DIR`` overrides it (for example to build from newer official layers with
+    the same file names).
+    """
+    override = os.environ.get("PARCS_DATA_DIR")
+    if override:
+        path = Path(override)
+        if not path.is_dir():
+            msg = f"$PARCS_DATA_DIR is {override!r}, which is not a folder; unset it or fix the path"
+            raise DataError(msg)
+        return path
     packaged = Path(str(resources.files("parcs"))) / "_data"
     if packaged.is_dir():
         return packaged

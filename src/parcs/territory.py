@@ -651,6 +651,14 @@ def attach_places(G: nx.MultiDiGraph, *, access_m: float = DEFAULT_ACCESS_M) -> 
     The access nodes are computed on `G`. Returns `G`, modified in place.
     """
     _check_positive("access_m", access_m)
+    crs = str(G.graph.get("crs", "")).upper()
+    if crs != CRS:
+        msg = (
+            f"`G` must be in {CRS} (Lambert-93, metres) to attach the Artois places, but its crs "
+            f"is {G.graph.get('crs')!r}; project it first with "
+            f"osmnx.projection.project_graph(G, to_crs={CRS!r})"
+        )
+        raise ValidationError(msg)
     G.graph["parcs_places"] = _build_places(G, access_m=access_m)
     return G
 
