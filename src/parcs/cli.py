@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 # one module per subcommand group, in help order
-COMMAND_MODULES = ("info", "route", "nodes", "gaps", "map")
+COMMAND_MODULES = ("info", "demo", "route", "nodes", "gaps", "map")
 
 
 def build_parser() -> argparse.ArgumentParser:
