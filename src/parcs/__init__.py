@@ -25,8 +25,9 @@ _LAZY = {
     "places": "parcs.territory",
     "find_place": "parcs.territory",
     "graph_from_osm": "parcs.osm",
-    "summary": "parcs.summary",
-    "metrics": "parcs.metrics",
+    "summary": "parcs._summary",
+    "metrics": "parcs.indicators",
+    "metrics_table": "parcs.indicators",
     # routing
     "CSRGraph": "parcs.csr",
     "route": "parcs.routing",
@@ -45,7 +46,9 @@ _LAZY = {
     "missing_links": "parcs.links",
     "plan_links": "parcs.links",
 }
-_SUBMODULES = {"maps", "io", "csr", "routing", "territory", "osm", "junctions", "links", "profiles"}
+_SUBMODULES = {
+    "maps", "io", "csr", "routing", "territory", "osm", "junctions", "links", "profiles", "indicators",
+}
 
 __all__ = ["__version__", "errors", *sorted(_LAZY), *sorted(_SUBMODULES)]
 

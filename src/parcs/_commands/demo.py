@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     import parcs  # noqa: PLC0415
     from parcs import maps  # noqa: PLC0415
     from parcs._atomic import write_text  # noqa: PLC0415
-    from parcs.summary import format_summary  # noqa: PLC0415
+    from parcs._summary import format_summary  # noqa: PLC0415
 
     out = Path(args.out)
     G = parcs.load_network()

@@ -18,7 +18,7 @@ def register(sub: Any) -> None:  # noqa: ANN401
 
 def run(args: argparse.Namespace) -> int:
     """Print the summary of the embedded network."""
-    from parcs.summary import format_summary, summary  # noqa: PLC0415
+    from parcs._summary import format_summary, summary  # noqa: PLC0415
     from parcs.territory import load_network  # noqa: PLC0415
 
     G = load_network(cache=not args.no_cache)
