@@ -78,4 +78,5 @@ def write_section(name: str, body: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=RESULTS.parent, suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text)
+    os.chmod(tmp, 0o644)  # mkstemp creates 0600 files
     os.replace(tmp, RESULTS)
