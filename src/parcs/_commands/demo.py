@@ -8,8 +8,8 @@ from typing import Any
 
 from parcs._commands._common import echo
 
-DEFAULT_FROM = "Parc de la Glissoire"
-DEFAULT_TO = "Val de Souchez"
+DEFAULT_FROM = "Parc de la Lawe"
+DEFAULT_TO = "Calonnix - Parc de la clarence"
 
 
 def register(sub: Any) -> None:  # noqa: ANN401
