@@ -30,6 +30,7 @@ import shapely
 from shapely.geometry import LineString, mapping
 
 from parcs._kernels import warmup
+from parcs._kernels.astar import astar_multi
 from parcs._kernels.dijkstra import dijkstra
 from parcs._kernels.many import many_to_many
 from parcs._kernels.paths import path_arcs
@@ -318,6 +319,11 @@ class _Net:
         self._index: EdgeIndex | None = None
 
     # weights ----------------------------------------------------------------------------
+    @property
+    def h_scale(self) -> float:
+        """A* heuristic scale, admissible for the cost weights and anything >= them."""
+        return self.csr.h_scale(f"{self.profile}_cost")
+
     def weight(self, kind: str, *, avoid: bool | None = None) -> FloatArray:
         """Return the weights of `kind` in {"cost", "time", "length"}."""
         avoid = self.avoid_connectors if avoid is None else avoid
@@ -503,7 +509,13 @@ class _Net:
 
     # searching --------------------------------------------------------------------------
     def search(self, o: _Endpoint, d: _Endpoint, w: FloatArray) -> tuple[_Leg | None, FloatArray]:
-        """Find the cheapest leg from `o` to `d` under weights `w` (None if unreachable)."""
+        """Find the cheapest leg from `o` to `d` under weights `w` (None if unreachable).
+
+        The search is A* (``astar_multi``) with a Euclidean heuristic scaled for the profile's
+        cost weight. Every caller passes the cost weights or a copy of them multiplied by
+        factors >= 1 (alternatives' and loops' penalties, ``inf`` for excluded connectors), so
+        the heuristic stays admissible and consistent, and the result exact.
+        """
         src, src_off = self.offsets(o, w, as_origin=True)
         tgt, tgt_off = self.offsets(d, w, as_origin=False)
         keep = np.isfinite(tgt_off)
@@ -512,15 +524,16 @@ class _Net:
             dist = np.full(self.n, math.inf)
             best = math.inf
         else:
-            dist, pred = dijkstra(
+            dist, pred = astar_multi(
                 self.indptr,
                 self.indices,
                 w,
+                self.csr.x,
+                self.csr.y,
                 np.ascontiguousarray(src, dtype=np.int64),
                 np.ascontiguousarray(src_off, dtype=np.float64),
                 tgt_u,
-                math.inf,
-                _NO_MASK,
+                self.h_scale,
             )
             total = dist[tgt] + tgt_off
             j = int(np.argmin(total))
