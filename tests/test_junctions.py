@@ -15,19 +15,12 @@ import gpxpy
 import networkx as nx
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from pyproj import Transformer
 from shapely.geometry import LineString
 
 import parcs
 from parcs.errors import NodeNotFoundError, NumberingError, ValidationError
 from parcs.junctions import JunctionNetwork, points_noeuds
-
-try:  # works whether or not tests/ is a package on sys.path
-    from tests import naive
-except ImportError:  # pragma: no cover
-    import naive
 
 X0, Y0 = 690_000.0, 7_032_000.0
 
@@ -378,45 +371,6 @@ def test_artois_plan_and_strip_between_parks(artois):
     assert plan.nodes[0] == start and plan.nodes[-1] == nb
 
 
-# --------------------------------------------------------------------------- kernel
-
-
-@settings(max_examples=60, deadline=None, derandomize=True)
-@given(st.integers(2, 25), st.data())
-def test_stop_search_kernel_matches_naive(n, data):
-    from parcs._kernels.junctions import stop_search
-
-    m = data.draw(st.integers(0, 3 * n))
-    arcs = [
-        (
-            data.draw(st.integers(0, n - 1)),
-            data.draw(st.integers(0, n - 1)),
-            data.draw(st.floats(0, 100, allow_nan=False)),
-        )
-        for _ in range(m)
-    ]
-    tails = [a for a, _, _ in arcs] + [b for _, b, _ in arcs]
-    heads = [b for _, b, _ in arcs] + [a for a, _, _ in arcs]
-    weights = [w for *_, w in arcs] * 2
-    indptr, indices, tails_arr, w = naive.to_csr(n, tails, heads, weights)
-    stop = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)))
-    source = data.draw(st.integers(0, n - 1))
-    cutoff = data.draw(st.sampled_from([math.inf, 50.0, 150.0]))
-    dist, pred = stop_search(indptr, indices, w, source, stop, cutoff)
-    ref = naive.dijkstra(indptr, indices, w, [source], cutoff=cutoff, stop_mask=stop)
-    assert np.array_equal(np.isinf(dist), np.isinf(np.asarray(ref)))
-    assert np.allclose(dist[np.isfinite(dist)], np.asarray(ref)[np.isfinite(dist)])
-    # predecessor arcs rebuild paths of the reported length that never pass a stop node
-    for v in np.flatnonzero(np.isfinite(dist)).tolist():
-        total, u = 0.0, v
-        while pred[u] != -1:
-            e = pred[u]
-            total += w[e]
-            u = tails_arr[e]
-            if u != source:
-                assert not stop[u]
-        assert u == source
-        assert total == pytest.approx(dist[v])
 
 
 def test_second_path_between_two_junctions_gets_a_loop_junction():

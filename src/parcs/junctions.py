@@ -35,7 +35,6 @@ from shapely.ops import polygonize, unary_union
 from parcs import _numbering
 from parcs._kernels.components import connected_components
 from parcs._kernels.dijkstra import dijkstra
-from parcs._kernels.junctions import stop_search
 from parcs._kernels.paths import path_arcs
 from parcs._log import logger
 from parcs.errors import (
@@ -143,13 +142,6 @@ class _NetGraph:
         stop_mask: npt.NDArray[np.bool_] | None = None,
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
         src = np.asarray(sources, dtype=np.int64)
-        if stop_mask is not None:
-            if len(src) != 1:
-                msg = "a search with `stop_mask` has exactly one source"
-                raise ValueError(msg)
-            return stop_search(  # type: ignore[no-any-return]
-                self.indptr, self.indices, self.weight, int(src[0]), stop_mask, float(cutoff)
-            )
         return dijkstra(  # type: ignore[no-any-return]
             self.indptr,
             self.indices,
@@ -158,7 +150,7 @@ class _NetGraph:
             np.zeros(len(src)),
             np.zeros(0, dtype=np.int64),
             float(cutoff),
-            np.zeros(0, dtype=np.bool_),
+            np.zeros(0, dtype=np.bool_) if stop_mask is None else stop_mask,
         )
 
     def path(self, pred: npt.NDArray[np.int64], target: int) -> npt.NDArray[np.int64]:
