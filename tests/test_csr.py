@@ -237,3 +237,38 @@ def test_simple_digraph_is_accepted(tiny_graph):
     csr = CSRGraph.from_graph(D)
     assert csr.n_arcs == D.number_of_edges() == 12
     assert (csr.arc_key == 0).all()
+
+
+@SETTINGS
+@given(
+    data=st.data(),
+    n=st.integers(1, 6),
+    m=st.integers(0, 25),
+)
+def test_from_arrays_arange_key_gives_input_position(data, n, m):
+    """With arc_key = arange(m), csr.arc_key is the input position of each CSR arc.
+
+    Reference: a pure-Python stable sort of the input arcs by (tail, head, position).
+    """
+    tails = data.draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m))
+    heads = data.draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m))
+    lengths = data.draw(st.lists(st.integers(0, 9), min_size=m, max_size=m))
+    ids = [100 + 7 * i for i in range(n)]
+    csr = CSRGraph.from_arrays(
+        tails,
+        heads,
+        [float(i) for i in range(n)],
+        [0.0] * n,
+        weights={"length": lengths},
+        node_ids=ids,
+        arc_key=np.arange(m),
+        renumber=False,
+    )
+    expected = sorted(range(m), key=lambda e: (tails[e], heads[e], e))
+    assert csr.arc_key.tolist() == expected
+    assert csr.node_ids.tolist() == ids  # no renumbering: index i is input node i
+    for e, src in enumerate(csr.arc_key.tolist()):
+        assert csr.tails[e] == tails[src]
+        assert csr.indices[e] == heads[src]
+        assert csr.weights["length"][e] == lengths[src]
+    assert np.diff(csr.indptr).tolist() == [tails.count(i) for i in range(n)]

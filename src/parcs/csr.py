@@ -220,7 +220,10 @@ class CSRGraph:
         node_ids
             Graph node id of each index (default ``0..n-1``).
         arc_key
-            Multigraph key of each arc (default 0).
+            Multigraph key of each arc (default 0). Arcs are sorted by (tail, head, key)
+            and equal arcs keep their input order, so ``arc_key=numpy.arange(m)`` makes
+            ``csr.arc_key[e]`` the input position of CSR arc ``e``: the way to carry per-arc
+            data a CSRGraph does not hold (geometry, kind) into CSR order.
         connector
             Gap-connector mask of the arcs (default all False).
         renumber
@@ -231,7 +234,8 @@ class CSRGraph:
         Returns
         -------
         CSRGraph
-            The graph, its arcs sorted by (tail, head, key).
+            The graph, its arcs sorted by (tail, head, key) (stable). With
+            ``renumber=False`` node index ``i`` is input node ``i``.
 
         Raises
         ------

@@ -37,6 +37,7 @@ from parcs._kernels.components import connected_components
 from parcs._kernels.dijkstra import dijkstra
 from parcs._kernels.paths import path_arcs
 from parcs._log import logger
+from parcs.csr import CSRGraph
 from parcs.errors import (
     EmptyAreaError,
     NodeNotFoundError,
@@ -103,26 +104,52 @@ _PARK_KINDS = ("terril", "espace_neonaturel")
 
 @dataclass
 class _NetGraph:
-    """Arrays of an undirected network stored as symmetric arcs (CSR by tail)."""
+    """An undirected network stored as symmetric arcs.
 
-    node_ids: npt.NDArray[np.int64]
-    xy: npt.NDArray[np.float64]
-    indptr: npt.NDArray[np.int64]
-    indices: npt.NDArray[np.int64]
-    tails: npt.NDArray[np.int64]
-    weight: npt.NDArray[np.float64]
+    The CSR arrays are those of `csr` (a :class:`parcs.csr.CSRGraph` built without
+    renumbering, so node indexes follow the sorted node ids, arcs sorted by (tail, head));
+    this class only adds what a CSRGraph cannot hold, per arc in CSR order: kind, geometry
+    (oriented tail to head) and the undirected edge key ``(min id, max id, key)``.
+    """
+
+    csr: CSRGraph
     arc_kind: npt.NDArray[np.object_]
     arc_geom: list[LineString]
-    crs: str
     arc_key: list[tuple[int, int, int]] = field(default_factory=list)
-    index: dict[int, int] = field(default_factory=dict)
+    xy: npt.NDArray[np.float64] = field(init=False, repr=False)
+    index: dict[int, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.index = {int(v): i for i, v in enumerate(self.node_ids.tolist())}
+        self.xy = np.column_stack((self.csr.x, self.csr.y))
+        self.index = {int(v): i for i, v in enumerate(self.csr.node_ids.tolist())}
+
+    @property
+    def node_ids(self) -> npt.NDArray[np.int64]:
+        return self.csr.node_ids
+
+    @property
+    def indptr(self) -> npt.NDArray[np.int64]:
+        return self.csr.indptr
+
+    @property
+    def indices(self) -> npt.NDArray[np.int64]:
+        return self.csr.indices
+
+    @property
+    def tails(self) -> npt.NDArray[np.int64]:
+        return self.csr.tails
+
+    @property
+    def weight(self) -> npt.NDArray[np.float64]:
+        return self.csr.weights["length"]
+
+    @property
+    def crs(self) -> str:
+        return self.csr.crs
 
     @property
     def n(self) -> int:
-        return len(self.node_ids)
+        return self.csr.n_nodes
 
     def degree(self) -> npt.NDArray[np.int64]:
         """Return the number of distinct neighbours of each node (self-loops ignored)."""
@@ -194,21 +221,25 @@ def _from_arcs(
     pos = {int(v): i for i, v in enumerate(ids.tolist())}
     t = np.fromiter((pos[int(u)] for u in tails_id), dtype=np.int64, count=len(tails_id))
     h = np.fromiter((pos[int(v)] for v in heads_id), dtype=np.int64, count=len(heads_id))
-    arc_order = np.lexsort((h, t))
-    t, h = t[arc_order], h[arc_order]
-    indptr = np.zeros(len(ids) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(t, minlength=len(ids)), out=indptr[1:])
-    return _NetGraph(
+    # arc_key = input position: CSRGraph sorts arcs by (tail, head, key), so each CSR arc
+    # keeps, in csr.arc_key, the position of the input arc it comes from.
+    csr = CSRGraph.from_arrays(
+        t,
+        h,
+        xy[:, 0],
+        xy[:, 1],
+        weights={"length": np.asarray(weight, dtype=np.float64)},
         node_ids=ids,
-        xy=xy,
-        indptr=indptr,
-        indices=np.ascontiguousarray(h),
-        tails=np.ascontiguousarray(t),
-        weight=np.ascontiguousarray(np.asarray(weight, dtype=np.float64)[arc_order]),
-        arc_kind=np.asarray(kind, dtype=object)[arc_order],
-        arc_geom=[geom[i] for i in arc_order.tolist()],
-        crs=crs,
-        arc_key=[keys[i] for i in arc_order.tolist()] if keys is not None else [],
+        arc_key=np.arange(len(t), dtype=np.int64),
+        renumber=False,
+        crs=str(crs),
+    )
+    src = csr.arc_key.tolist()
+    return _NetGraph(
+        csr=csr,
+        arc_kind=np.asarray(kind, dtype=object)[csr.arc_key],
+        arc_geom=[geom[i] for i in src],
+        arc_key=[keys[i] for i in src] if keys is not None else [],
     )
 
 

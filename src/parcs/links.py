@@ -40,6 +40,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from parcs._log import logger
+from parcs.csr import CSRGraph
 from parcs.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -98,6 +99,8 @@ _CANDIDATE_COLUMNS = [
     "geometry",
 ]
 _BATCH = 256
+# CRS of the built-network arrays (parcs graphs are in Lambert-93 metres).
+_METRIC_CRS = "EPSG:2154"
 
 
 # --------------------------------------------------------------------------------------------
@@ -107,44 +110,70 @@ _BATCH = 256
 class BuiltNetwork:
     """The built greenway network of a graph as CSR arrays (plus optional extra links).
 
+    The CSR arrays are those of :attr:`csr` (a :class:`parcs.csr.CSRGraph` built without
+    renumbering, so node indexes follow the sorted node ids); this class only adds the
+    undirected segments and their geometries, which a CSRGraph does not hold.
+
     Attributes
     ----------
-    node_ids
-        Graph node id of each index (sorted).
-    x, y
-        Node coordinates (EPSG:2154 metres).
-    indptr, indices, weights
-        CSR arrays of the built arcs (both directions), weights = ``est_length``.
-    tails
-        Tail node index of each arc.
+    csr
+        The built arcs (both directions of every segment) as a CSRGraph; weight
+        ``"length"`` = ``est_length``.
     seg_u, seg_v, seg_len
         Undirected built segments (one per edge pair) as node indexes and lengths.
     geoms
         Geometry of each undirected segment.
     """
 
-    node_ids: npt.NDArray[np.int64]
-    x: npt.NDArray[np.float64]
-    y: npt.NDArray[np.float64]
-    indptr: npt.NDArray[np.int64]
-    indices: npt.NDArray[np.int64]
-    tails: npt.NDArray[np.int64]
-    weights: npt.NDArray[np.float64]
+    csr: CSRGraph
     seg_u: npt.NDArray[np.int64]
     seg_v: npt.NDArray[np.int64]
     seg_len: npt.NDArray[np.float64]
     geoms: npt.NDArray[Any]
 
     @property
+    def node_ids(self) -> npt.NDArray[np.int64]:
+        """Graph node id of each index (sorted)."""
+        return self.csr.node_ids
+
+    @property
+    def x(self) -> npt.NDArray[np.float64]:
+        """Node x coordinates (EPSG:2154 metres)."""
+        return self.csr.x
+
+    @property
+    def y(self) -> npt.NDArray[np.float64]:
+        """Node y coordinates (EPSG:2154 metres)."""
+        return self.csr.y
+
+    @property
+    def indptr(self) -> npt.NDArray[np.int64]:
+        """CSR row pointers of the built arcs."""
+        return self.csr.indptr
+
+    @property
+    def indices(self) -> npt.NDArray[np.int64]:
+        """Head node index of each arc."""
+        return self.csr.indices
+
+    @property
+    def tails(self) -> npt.NDArray[np.int64]:
+        """Tail node index of each arc."""
+        return self.csr.tails
+
+    @property
+    def weights(self) -> npt.NDArray[np.float64]:
+        """Arc lengths (``est_length``, metres)."""
+        return self.csr.weights["length"]
+
+    @property
     def n(self) -> int:
         """Number of nodes."""
-        return int(self.node_ids.shape[0])
+        return self.csr.n_nodes
 
     def index_of(self, ids: Iterable[Any]) -> npt.NDArray[np.int64]:
         """Return the indexes of node `ids` (they must exist)."""
-        arr = np.asarray(list(ids), dtype=np.int64)
-        pos = np.searchsorted(self.node_ids, arr)
-        return pos.astype(np.int64)
+        return self.csr.index_of(np.asarray(list(ids), dtype=np.int64))
 
     def has_built_arc(self) -> npt.NDArray[np.bool_]:
         """Return a bool mask of nodes touching at least one built arc."""
@@ -232,25 +261,18 @@ def built_network(
     su = np.asarray(seg_u, dtype=np.int64)
     sv = np.asarray(seg_v, dtype=np.int64)
     sl = np.asarray(seg_len, dtype=np.float64)
-    tails = np.concatenate([su, sv])
-    heads = np.concatenate([sv, su])
-    wts = np.concatenate([sl, sl])
-    order = np.argsort(tails, kind="stable")
-    tails, heads, wts = tails[order], heads[order], wts[order]
-    indptr = np.zeros(len(node_ids) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(tails, minlength=len(node_ids)), out=indptr[1:])
-    return BuiltNetwork(
+    csr = CSRGraph.from_arrays(
+        np.concatenate([su, sv]),
+        np.concatenate([sv, su]),
+        x,
+        y,
+        weights={"length": np.concatenate([sl, sl])},
         node_ids=node_ids,
-        x=x,
-        y=y,
-        indptr=indptr,
-        indices=np.ascontiguousarray(heads, dtype=np.int64),
-        tails=np.ascontiguousarray(tails, dtype=np.int64),
-        weights=np.ascontiguousarray(wts, dtype=np.float64),
-        seg_u=su,
-        seg_v=sv,
-        seg_len=sl,
-        geoms=np.asarray(geoms, dtype=object),
+        renumber=False,
+        crs=_METRIC_CRS,
+    )
+    return BuiltNetwork(
+        csr=csr, seg_u=su, seg_v=sv, seg_len=sl, geoms=np.asarray(geoms, dtype=object)
     )
 
 
