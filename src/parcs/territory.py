@@ -375,7 +375,6 @@ def build_network(
     DataError
         If an embedded layer is missing or malformed.
     """
-    import geopandas as gpd  # noqa: PLC0415
     import networkx as nx  # noqa: PLC0415
     import shapely  # noqa: PLC0415
     from pyproj import Transformer  # noqa: PLC0415
@@ -475,7 +474,7 @@ def build_network(
     xs = np.array([H.nodes[n]["x"] for n in order])
     ys = np.array([H.nodes[n]["y"] for n in order])
     lons, lats = to_wgs.transform(xs, ys)
-    for i, n in enumerate(order):
+    for i in range(len(order)):
         G.add_node(i, x=float(xs[i]), y=float(ys[i]), lon=float(lons[i]), lat=float(lats[i]))
     for u, v, data in H.edges(data=True):
         a, b = mapping[u], mapping[v]
@@ -507,7 +506,6 @@ def build_network(
         "built embedded network: %d nodes, %d edges, %d gap connectors, %d places",
         G.number_of_nodes(), G.number_of_edges(), n_gaps, len(G.graph["parcs_places"]),
     )
-    _ = gpd  # geopandas is needed by _build_places
     return G
 
 
