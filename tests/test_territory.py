@@ -273,3 +273,14 @@ def test_attach_places_on_another_graph(tiny_graph):
     P = parcs.places(G)
     assert len(P) == 267
     assert P["access_nodes"].map(len).min() >= 1
+
+
+@pytest.mark.parametrize(
+    ("typo", "expected"),
+    [("Glisoire", "Parc de la Glissoire"), ("Bethun", "Béthune"), ("Loos en Gohele", "Loos-en-Gohelle")],
+)
+def test_suggestions_find_a_word_inside_a_longer_name(artois, typo, expected):
+    with pytest.raises(PlaceNotFoundError) as exc:
+        find_place(artois, typo)
+    assert exc.value.suggestions[0] == expected
+    assert f"Did you mean: '{expected}'" in str(exc.value)

@@ -661,6 +661,23 @@ def attach_places(G: nx.MultiDiGraph, *, access_m: float = DEFAULT_ACCESS_M) -> 
     return G
 
 
+def _close_keys(key: str, pool: list[str], *, n: int = 5, cutoff: float = 0.75) -> list[str]:
+    """Keys of `pool` closest to `key`, best first.
+
+    A key scores the best :class:`difflib.SequenceMatcher` ratio between `key` and the whole
+    key or any run of as many words, so that "glisoire" finds "parc de la glissoire".
+    """
+    width = max(1, len(key.split()))
+    scored = []
+    for cand in pool:
+        words = cand.split()
+        pieces = {cand, *(" ".join(words[i : i + width]) for i in range(max(1, len(words) - width + 1)))}
+        best = max(difflib.SequenceMatcher(None, key, p).ratio() for p in pieces)
+        if best >= cutoff:  # ties: the closer whole name first
+            scored.append((-best, -difflib.SequenceMatcher(None, key, cand).ratio(), cand))
+    return [c for *_, c in sorted(scored)[:n]]
+
+
 def find_place(G: nx.MultiDiGraph, name: str, *, kind: str | None = None) -> pd.Series:
     """Look up one place by name, ignoring accents, case and punctuation.
 
@@ -700,8 +717,7 @@ def find_place(G: nx.MultiDiGraph, name: str, *, kind: str | None = None) -> pd.
                 exact = hits
                 break
     if exact.empty:
-        pool = list(dict.fromkeys(gdf["key"]))
-        close = difflib.get_close_matches(key, pool, n=5, cutoff=0.6)
+        close = _close_keys(key, list(dict.fromkeys(gdf["key"])))
         names = [gdf.loc[gdf["key"] == c, "name"].iloc[0] for c in close]
         hint = f" Did you mean: {', '.join(repr(n) for n in names)}?" if names else ""
         msg = f"no place named {name!r}{f' of kind {kind!r}' if kind else ''}.{hint}"
