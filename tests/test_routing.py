@@ -671,3 +671,12 @@ def test_artois_matrix_communes_x_parks(artois):
             ref = min(dist.get(t, math.inf) for t in p["access_nodes"])
             got = df.loc[label, col]
             assert got == pytest.approx(ref, rel=1e-9) if math.isfinite(ref) else math.isinf(got)
+
+
+def test_swapped_lon_lat_is_pointed_out(artois):
+    from parcs.errors import SnapError
+
+    lon, lat = artois.nodes[0]["lon"], artois.nodes[0]["lat"]
+    with pytest.raises(SnapError, match="are lon and lat swapped") as exc:
+        parcs.route(artois, (lat, lon), 0)
+    assert exc.value.distance_m > 1_000_000

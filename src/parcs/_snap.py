@@ -120,6 +120,13 @@ class EdgeIndex:
         line: LineString = self.geoms[i]
         return line
 
+    def distance(self, x: float, y: float) -> float:
+        """Distance in metres from (`x`, `y`) to the nearest edge (inf without edges)."""
+        if self.tree is None:
+            return math.inf
+        pt = shapely.Point(x, y)
+        return float(self.geoms[int(self.tree.nearest(pt))].distance(pt))
+
     def snap(self, x: float, y: float, *, max_snap_m: float, label: str = "") -> Snap:
         """Snap the point (`x`, `y`) to the nearest point of the nearest edge.
 

@@ -420,6 +420,10 @@ class _Net:
             )
         except SnapError as err:
             msg = f"{err} (points are (lon, lat) in degrees)"
+            if -90 <= lon <= 90:  # noqa: PLR2004 - could the two numbers be swapped?
+                sx, sy = to_projected(self.G, lat, lon)
+                if self.index.distance(sx, sy) <= self.max_snap_m:
+                    msg += f"; ({lat:g}, {lon:g}) is on the network: are lon and lat swapped?"
             raise SnapError(msg, distance_m=err.distance_m) from None
         ui, vi = self.node_index(snap.u), self.node_index(snap.v)
         arcs = (self.find_arc(ui, vi, snap.key), self.find_arc(vi, ui, snap.key))
