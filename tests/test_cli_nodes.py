@@ -8,10 +8,12 @@ from pathlib import Path
 
 import geopandas as gpd
 import gpxpy
+import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
 
+import parcs
 from parcs.cli import main
 
 KNOOP = Path("/work/shared/data/osm_samples/knooppuntnet-network-8438300-before.xml")
@@ -37,6 +39,14 @@ def test_nodes_json_and_files(tmp_path, capsys):
     L = links["length_m"].to_numpy()
     assert data["share_links_1_5km"] == pytest.approx(np.mean((L >= 1000) & (L <= 5000)), abs=1e-4)
     assert data["share_links_over_10km"] == pytest.approx(np.mean(L > 10_000), abs=1e-4)
+    # long one-edge links are cut by junctions added part-way (negative node ids)
+    assert L.max() <= 10_000
+    assert data["share_links_over_10km"] == 0
+    assert data["report"]["links_not_split"] == 0
+    added = j[j["node"] < 0]
+    assert len(added) > 0
+    assert (added["reason"] == "split").all()
+    assert data["report"]["nodes_added"] >= len(added)
     assert data["numbers_used"] == j["number"].nunique()
     xy = np.column_stack([j.geometry.x, j.geometry.y])
     best = math.inf
@@ -62,11 +72,8 @@ def test_nodes_table_and_min_reuse(capsys):
 
 
 def test_nodes_plan_and_strip(tmp_path, capsys):
-    import parcs
-    from parcs.junctions import points_noeuds
-
     G = parcs.load_network()
-    net = points_noeuds(G)
+    net = parcs.points_noeuds(G)
     expected = net.strip(parcs.route(G, "Parc de la Fossette", "Site du Pays à part"))
     assert main(["nodes", "--strip", "Parc de la Fossette", "Site du Pays à part"]) == 0
     assert capsys.readouterr().out.strip() == expected
@@ -87,6 +94,28 @@ def test_nodes_plan_and_strip(tmp_path, capsys):
     ]
     assert data["length_m"] == pytest.approx(link["length_m"].iloc[0], abs=0.1)
     assert data["strip"] == f"{first} → {second} ({link['length_m'].iloc[0] / 1000:.1f} km)"
+
+
+def test_nodes_plan_from_a_split_junction(capsys):
+    G = parcs.load_network()
+    net = parcs.points_noeuds(G)
+    split = sorted(n for n, r in net.junctions["reason"].items() if r == "split")
+    s = split[0]
+    assert s < 0
+    assert s not in G
+    nb = min(net.neighbours(s))
+    first, second = str(net.junctions.loc[s, "ref"]), str(net.junctions.loc[nb, "ref"])
+    assert main(["nodes", "--plan", f"node:{s}", second, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [w["name"] for w in data["waypoints"]] == [first, second]
+    link = net.links[
+        ((net.links["from_node"] == s) & (net.links["to_node"] == nb))
+        | ((net.links["from_node"] == nb) & (net.links["to_node"] == s))
+    ]
+    # independent length: shortest path on the design graph between the two nodes
+    ref = nx.shortest_path_length(net.graph, s, nb, weight="est_length")
+    assert data["length_m"] == pytest.approx(link["length_m"].iloc[0], abs=0.1)
+    assert data["length_m"] == pytest.approx(ref, abs=0.1)
 
 
 def test_nodes_bad_input(capsys):

@@ -16,7 +16,7 @@ import networkx as nx
 import numpy as np
 import pytest
 from pyproj import Transformer
-from shapely.geometry import LineString
+from shapely.geometry import LineString, Point
 
 import parcs
 from parcs.errors import NodeNotFoundError, NumberingError, ValidationError
@@ -336,12 +336,16 @@ def test_artois_acceptance(artois):
     again = points_noeuds(G)
     assert net.junctions.equals(again.junctions)
     assert net.links.equals(again.links)
-    # every junction is a node of the built network
-    built_nodes = {u for u, v, d in G.edges(data=True) if d["built"]}
+    # every junction is a node of the built network the design ran on (G with long edges cut)
+    D = net.graph
+    built_nodes = {u for u, v, d in D.edges(data=True) if d["built"]}
     assert set(net.junctions.index) <= built_nodes
+    assert {n for n in net.junctions.index if n not in G} == {
+        n for n, r in net.junctions["reason"].items() if r == "split" and n < 0
+    }
     # links found by the searches match the networkx reference on this real network
     junctions = set(net.junctions.index)
-    H = undirected_built(G)
+    H = undirected_built(D)
     for row in net.links.head(40).itertuples():
         K = H.subgraph([n for n in H if n not in junctions or n in (row.from_node, row.to_node)])
         assert nx.shortest_path_length(
@@ -353,6 +357,62 @@ def test_artois_acceptance(artois):
         "links over 10 km",
         "min distance between reused numbers",
     }
+
+
+def test_artois_no_link_over_max_link_m(artois):
+    G, net = artois
+    fresh = parcs.load_network()
+    assert (G.number_of_nodes(), G.number_of_edges()) == (
+        fresh.number_of_nodes(),
+        fresh.number_of_edges(),
+    )  # G itself is not modified
+    L = net.links["length_m"].to_numpy()
+    assert L.max() <= 10_000.0
+    assert net.report["links_not_split"] == 0
+    rep = net.validate().set_index("rule")
+    assert rep.loc["links over 10 km", "ok"]
+    assert rep.loc["longest link", "ok"]
+    assert rep.loc["links over 10 km", "measured"] == "0%"
+    # without cutting long edges the Artois network keeps links over 10 km (one-edge links)
+    whole = points_noeuds(G, split_long_edges=False)
+    assert whole.links["length_m"].max() > 10_000.0
+    assert whole.graph is G
+    # junctions added part-way: on the geometry of an edge of G longer than 5 km
+    long_edges = [
+        d["geometry"] for u, v, d in G.edges(data=True) if d["built"] and d["est_length"] > 5000
+    ]
+    added = [n for n in net.junctions.index if n not in G]
+    assert added
+    assert all(n < 0 for n in added)
+    for n in added:
+        p = net.junctions.geometry.loc[n]
+        assert min(line.distance(p) for line in long_edges) < 1e-6
+    # both designs agree where the edges were not cut: only split junctions were added
+    assert set(whole.junctions.index) <= set(net.junctions.index)
+    # links at the split junctions match networkx on the design graph
+    junctions = set(net.junctions.index)
+    H = undirected_built(net.graph)
+    at_split = net.links[net.links["from_node"].isin(added) | net.links["to_node"].isin(added)]
+    for n in added:  # a split junction sits inside a former link: it has two links
+        assert ((at_split["from_node"] == n) | (at_split["to_node"] == n)).sum() == 2
+    for row in at_split.itertuples():
+        K = H.subgraph([n for n in H if n not in junctions or n in (row.from_node, row.to_node)])
+        assert nx.shortest_path_length(
+            K, row.from_node, row.to_node, weight="weight"
+        ) == pytest.approx(row.length_m)
+    # a route of the original graph over a cut edge shows the split junctions on its strip
+    a, b = next(
+        (u, v)
+        for u, v, d in G.edges(data=True)
+        if d["built"] and d["est_length"] > 10_000 and {u, v} <= junctions
+    )
+    r = parcs.route(G, a, b)
+    r_design = parcs.route(net.graph, a, b)
+    assert r_design.length_m == pytest.approx(r.length_m)
+    on_route = [str(net.junctions.at[n, "ref"]) for n in r_design.nodes if n in junctions]
+    assert len(on_route) >= 3
+    assert [part.split(" ")[0] for part in net.strip(r).split(" → ")] == on_route
+    assert net.strip(r) == net.strip(r_design)
 
 
 def test_artois_plan_and_strip_between_parks(artois):
@@ -369,8 +429,6 @@ def test_artois_plan_and_strip_between_parks(artois):
     nb = min(net.neighbours(start))
     plan = net.plan("Parc de la Fossette", [int(net.junctions.at[nb, "number"])])
     assert plan.nodes[0] == start and plan.nodes[-1] == nb
-
-
 
 
 def test_second_path_between_two_junctions_gets_a_loop_junction():
@@ -394,6 +452,168 @@ def test_second_path_between_two_junctions_gets_a_loop_junction():
     assert covered == ring
 
 
+def _one_long_edge_graph(*, connector=False):
+    """A 23 km zigzag greenway edge 0-1 (one edge, as the network builder merges chains).
+
+    Short spurs make 0 and 1 intersections; node -1 exists already, so new ids must avoid it.
+    """
+    to_wgs = Transformer.from_crs(2154, 4326, always_xy=True)
+    zig = [(X0 + 2000.0 * i, Y0 + (0.0 if i % 2 == 0 else 1500.0)) for i in range(10)]
+    coords = {0: zig[0], 1: zig[-1], 2: (X0 - 1500.0, Y0), 3: (X0, Y0 - 1500.0)}
+    coords[-1] = (zig[-1][0] + 1500.0, zig[-1][1])
+    coords[4] = (zig[-1][0], zig[-1][1] - 1500.0)
+    G = nx.MultiDiGraph(crs="EPSG:2154", name="hand-made", source="fixture")
+    for n, (x, y) in coords.items():
+        lon, lat = to_wgs.transform(x, y)
+        G.add_node(n, x=x, y=y, lon=lon, lat=lat)
+    pieces = [
+        (0, 1, LineString(zig)),
+        *[(a, b, LineString([coords[a], coords[b]])) for a, b in [(0, 2), (0, 3), (1, -1), (1, 4)]],
+    ]
+    for u, v, line in pieces:
+        long_conn = connector and (u, v) == (0, 1)
+        attrs = {
+            "length": line.length,
+            "est_length": line.length * (1.5 if long_conn else 1.0),
+            "kind": "connector" if long_conn else "cavalier",
+            "eurovelo": False,
+            "routes": "",
+            "name": "zigzag" if (u, v) == (0, 1) else "",
+            "source": "gap" if long_conn else "cavaliers",
+            "built": not long_conn,
+            "surface": "",
+        }
+        G.add_edge(u, v, 0, geometry=line, **attrs)
+        G.add_edge(v, u, 0, geometry=LineString(line.coords[::-1]), **attrs)
+    for n in G.nodes:
+        G.nodes[n]["street_count"] = len(set(G.successors(n)))
+    return G, LineString(zig)
+
+
+def _chain(D, G):
+    """Nodes from 0 to 1 in D through the added nodes only (independent walk)."""
+    added = set(D) - set(G)
+    path, prev = [0], None
+    while path[-1] != 1:
+        nxt = [v for v in D.successors(path[-1]) if v != prev and (v in added or v == 1)]
+        assert len(nxt) == 1
+        prev = path[-1]
+        path.append(nxt[0])
+    return path
+
+
+def test_one_long_edge_is_cut_on_its_geometry():
+    G, zig = _one_long_edge_graph()
+    before = nx.to_dict_of_dicts(G)
+    net = points_noeuds(G, include_places=False, min_reuse_m=3000.0)
+    assert nx.to_dict_of_dicts(G) == before  # G is not modified
+    D = net.graph
+    assert D is not G
+    added = set(D) - set(G)
+    assert added
+    assert max(added) < -1  # negative ids, below the -1 already used
+    # new nodes lie on the original geometry, with consistent coordinates
+    to_wgs = Transformer.from_crs(2154, 4326, always_xy=True)
+    for n in added:
+        d = D.nodes[n]
+        assert zig.distance(Point(d["x"], d["y"])) < 1e-6
+        assert (d["lon"], d["lat"]) == pytest.approx(to_wgs.transform(d["x"], d["y"]))
+        assert d["street_count"] == 2
+    # the pieces add up to the original edge, in both directions, oriented u -> v
+    path = _chain(D, G)
+    assert len(path) == len(added) + 2
+    total = {"length": 0.0, "est_length": 0.0, "geom": 0.0}
+    for u, v in itertools.pairwise(path):
+        assert set(D[u][v]) == {0}
+        assert set(D[v][u]) == {0}
+        fwd, back = D.edges[u, v, 0], D.edges[v, u, 0]
+        for e, (s, t) in ((fwd, (u, v)), (back, (v, u))):
+            c = e["geometry"].coords
+            assert c[0] == pytest.approx((D.nodes[s]["x"], D.nodes[s]["y"]))
+            assert c[-1] == pytest.approx((D.nodes[t]["x"], D.nodes[t]["y"]))
+            assert e["length"] == pytest.approx(e["geometry"].length)
+            assert e["name"] == "zigzag"
+            assert e["built"]
+        assert list(back["geometry"].coords) == list(fwd["geometry"].coords)[::-1]
+        assert fwd["length"] <= 5000.0 + 1e-6  # cut below min(target, max / 2)
+        total["length"] += fwd["length"]
+        total["est_length"] += fwd["est_length"]
+        total["geom"] += fwd["geometry"].length
+        assert zig.buffer(1e-6).contains(fwd["geometry"])
+    assert total["length"] == pytest.approx(zig.length)
+    assert total["est_length"] == pytest.approx(zig.length)
+    assert total["geom"] == pytest.approx(zig.length)
+    assert net.report["edges_split"] == 1
+    assert net.report["nodes_added"] == len(added)
+
+
+def test_one_long_edge_gets_junctions_part_way(tmp_path):
+    G, zig = _one_long_edge_graph()
+    net = points_noeuds(G, include_places=False, min_reuse_m=3000.0)
+    D = net.graph
+    added = set(D) - set(G)
+    path = _chain(D, G)
+    # no link longer than max_link_m; links match networkx on the design graph
+    L = net.links["length_m"].to_numpy()
+    assert L.max() <= 10_000.0
+    junctions = set(net.junctions.index)
+    assert {n for n in junctions if n in added} == {
+        n for n, r in net.junctions["reason"].items() if r == "split"
+    }
+    ref = reference_links(D, junctions)
+    got = {
+        (min(f, t), max(f, t)): length
+        for f, t, length in zip(
+            net.links["from_node"], net.links["to_node"], net.links["length_m"], strict=True
+        )
+    }
+    assert set(got) == set(ref)
+    for key, length in got.items():
+        assert length == pytest.approx(ref[key])
+    check_numbering(net, 3000.0)
+    # planning across the split junctions follows a valid path of the design graph
+    seq = [n for n in path if n in junctions]
+    nums = [int(net.junctions.at[n, "number"]) for n in seq[1:]]
+    r = net.plan(0, nums)
+    assert r.nodes == path
+    assert all(D.has_edge(u, v) for u, v in itertools.pairwise(r.nodes))
+    assert r.length_m == pytest.approx(zig.length)
+    gpx = gpxpy.parse(r.to_gpx(tmp_path / "zig.gpx"))
+    assert [w.name for w in gpx.waypoints] == [str(net.junctions.at[n, "ref"]) for n in seq]
+    # strip of a route of the original graph (nodes [0, 1]) shows the split junctions
+    refs = [str(net.junctions.at[n, "ref"]) for n in seq]
+    assert [p.split(" ")[0] for p in net.strip(parcs.route(G, 0, 1)).split(" → ")] == refs
+    # exports and signs work with the negative ids
+    files = net.to_file(tmp_path / "zig.gpkg")
+    jj = gpd.read_file(files[0], layer="junctions")
+    assert set(jj["node"]) == junctions
+    assert len(net.signs()) == 2 * len(net.links)
+    # deterministic
+    again = points_noeuds(G, include_places=False, min_reuse_m=3000.0)
+    assert net.junctions.equals(again.junctions)
+    assert net.links.equals(again.links)
+    # without cutting, the 23 km link stays
+    whole = points_noeuds(G, include_places=False, min_reuse_m=3000.0, split_long_edges=False)
+    assert whole.links["length_m"].max() == pytest.approx(zig.length)
+    assert whole.report["links_not_split"] == 1
+
+
+def test_long_connector_is_cut_with_est_length_in_proportion():
+    G, zig = _one_long_edge_graph(connector=True)
+    built = points_noeuds(G, include_places=False, min_reuse_m=3000.0)
+    assert built.graph is G  # the long edge is a gap connector: ignored, nothing cut
+    net = points_noeuds(G, include_places=False, min_reuse_m=3000.0, built_only=False)
+    D = net.graph
+    path = _chain(D, G)
+    edges = [D.edges[u, v, 0] for u, v in itertools.pairwise(path)]
+    assert sum(e["length"] for e in edges) == pytest.approx(zig.length)
+    assert sum(e["est_length"] for e in edges) == pytest.approx(1.5 * zig.length)
+    assert all(e["est_length"] == pytest.approx(1.5 * e["length"]) for e in edges)
+    assert all(e["est_length"] <= 5000.0 + 1e-6 for e in edges)
+    assert not any(e["built"] for e in edges)
+    assert net.links["length_m"].max() <= 10_000.0
+
+
 KREMS = "/work/shared/data/osm_samples/krems.osm.gz"
 
 
@@ -403,8 +623,9 @@ def test_design_on_an_osm_graph():
     net = points_noeuds(G)
     assert len(net.junctions) > 5
     check_numbering(net, 5000.0)
+    assert net.links["length_m"].max() <= 10_000.0
     junctions = set(net.junctions.index)
-    H = undirected_built(G)
+    H = undirected_built(net.graph)  # G with its long edges cut
     for a in sorted(junctions):
         dist = nx.single_source_dijkstra_path_length(H, a, cutoff=1000.0, weight="weight")
         assert not [b for b in dist if b in junctions and b != a and dist[b] < 1000.0 - 1e-6]

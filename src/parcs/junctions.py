@@ -22,6 +22,7 @@ into pieces of about that length).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -29,8 +30,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from shapely.geometry import LineString, Point
-from shapely.ops import polygonize, unary_union
+from shapely.ops import polygonize, substring, unary_union
 
 from parcs import _numbering
 from parcs._kernels.components import connected_components
@@ -280,6 +282,137 @@ def _graph_from_nx(G: nx.MultiDiGraph, *, built_only: bool) -> _NetGraph:
     xy = np.array([(G.nodes[n]["x"], G.nodes[n]["y"]) for n in nodes], dtype=np.float64)
     crs = str(G.graph.get("crs", "EPSG:2154"))
     return _from_arcs(nodes, xy, tails_id, heads_id, weight, kind, geom, crs, keys)
+
+
+def _edge_line(G: nx.MultiDiGraph, u: int, v: int, data: Mapping[str, Any]) -> LineString:
+    """Return the edge geometry oriented u -> v (a straight line when the edge has none)."""
+    line = data.get("geometry")
+    if line is None:
+        pu, pv = G.nodes[u], G.nodes[v]
+        line = LineString([(pu["x"], pu["y"]), (pv["x"], pv["y"])])
+    return line
+
+
+def _edge_weight(line: LineString, data: Mapping[str, Any]) -> float:
+    """Return the metres the design measures on an edge (``est_length``, else ``length``)."""
+    return float(data.get("est_length", data.get("length", line.length)))
+
+
+@dataclass
+class _Split:
+    """Long edges cut by :func:`_split_long_edges`.
+
+    ``chains[(u, v)]`` lists the inserted node ids met going from u to v (both directions are
+    stored) for the shortest edge between u and v, so that a route computed on the original
+    graph can be replayed on the split one; ``edges`` counts the undirected edges cut and
+    ``nodes`` the nodes inserted.
+    """
+
+    chains: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+    edges: int = 0
+    nodes: int = 0
+
+
+def _long_edges(
+    G: nx.MultiDiGraph, *, max_edge_m: float, built_only: bool
+) -> list[tuple[int, int, int, int]]:
+    """Return ``(min id, max id, key, pieces)`` of the edges to cut, sorted."""
+    todo: list[tuple[int, int, int, int]] = []
+    for u, v, k, data in G.edges(keys=True, data=True):
+        if u == v or (built_only and not data.get("built", True)):
+            continue
+        a, b = (u, v) if u < v else (v, u)
+        if (u, v) != (a, b) and G.has_edge(a, b, k):
+            continue  # the (a, b) copy is the canonical one
+        pieces = math.ceil(_edge_weight(_edge_line(G, u, v, data), data) / max_edge_m - 1e-9)
+        if pieces >= 2:  # noqa: PLR2004
+            todo.append((int(a), int(b), int(k), pieces))
+    return sorted(todo)
+
+
+def _cut_line(line: LineString, ends: Sequence[tuple[float, float]]) -> list[LineString]:
+    """Cut `line` at equal fractions; ``ends`` are the exact coordinates of the cut points."""
+    pieces = len(ends) + 1
+    parts: list[LineString] = []
+    for i in range(pieces):
+        part = substring(line, i / pieces, (i + 1) / pieces, normalized=True)
+        coords = [tuple(c) for c in part.coords]
+        if i > 0:  # each piece starts and ends exactly at the new nodes
+            coords[0] = ends[i - 1]
+        if i < pieces - 1:
+            coords[-1] = ends[i]
+        parts.append(LineString(coords))
+    return parts
+
+
+def _split_long_edges(
+    G: nx.MultiDiGraph, *, max_edge_m: float, built_only: bool
+) -> tuple[nx.MultiDiGraph, _Split]:
+    """Return a copy of `G` where edges longer than `max_edge_m` are cut into equal pieces.
+
+    A junction is always a graph node, and the network builder merges degree-2 chains into
+    single edges, so a long edge offers no place for a junction. Each edge (``est_length``, the
+    length the design measures) longer than `max_edge_m` is cut into
+    ``ceil(est_length / max_edge_m)`` pieces of equal length: new nodes are placed at equal
+    fractions of its geometry (``shapely`` ``line_interpolate_point``/``substring``), the
+    pieces keep every attribute of the edge with ``geometry`` oriented from tail to head and
+    ``length``/``est_length`` split in proportion, in both stored directions (key 0). New
+    nodes get negative ids (the OpenStreetMap convention for new objects), -1, -2, ... below
+    the smallest id of `G` (and below 0), numbered in the order of the edges
+    ``(min id, max id, key)`` and from the smaller end id; they carry ``x``, ``y``, ``lon``,
+    ``lat`` and ``street_count=2``. Edges ignored by the design (gap connectors with
+    `built_only`, self-loops) are left whole. `G` is not modified; it is returned itself when
+    no edge is cut.
+    """
+    from pyproj import Transformer  # noqa: PLC0415
+
+    info = _Split()
+    todo = _long_edges(G, max_edge_m=max_edge_m, built_only=built_only)
+    if not todo:
+        return G, info
+    H = G.copy()
+    to_wgs = Transformer.from_crs(str(G.graph.get("crs", "EPSG:2154")), 4326, always_xy=True)
+    next_id = min(0, *(int(n) for n in G.nodes)) - 1
+    for a, b, k, pieces in todo:
+        # canonical direction: a -> b when stored, else b -> a (edge stored one way only)
+        u, v = (a, b) if G.has_edge(a, b, k) else (b, a)
+        line = _edge_line(G, u, v, G.edges[u, v, k])
+        fracs = [i / pieces for i in range(pieces + 1)]
+        cuts = shapely.line_interpolate_point(line, fracs[1:-1], normalized=True).tolist()
+        new = list(range(next_id, next_id - (pieces - 1), -1))
+        next_id -= pieces - 1
+        for n, pt in zip(new, cuts, strict=True):
+            lon, lat = to_wgs.transform(pt.x, pt.y)
+            H.add_node(n, x=pt.x, y=pt.y, lon=float(lon), lat=float(lat), street_count=2)
+        parts = _cut_line(line, [(pt.x, pt.y) for pt in cuts])
+        chain = [u, *new, v]
+        for s, t, rev in ((u, v, False), (v, u, True)):
+            if not G.has_edge(s, t, k):
+                continue
+            d = G.edges[s, t, k]
+            H.remove_edge(s, t, k)
+            for i, part in enumerate(parts):
+                share = fracs[i + 1] - fracs[i]
+                attrs = {**d, "geometry": LineString(part.coords[::-1]) if rev else part}
+                attrs["length"] = float(d.get("length", line.length)) * share
+                if "est_length" in d:
+                    attrs["est_length"] = float(d["est_length"]) * share
+                x, y = (chain[i + 1], chain[i]) if rev else (chain[i], chain[i + 1])
+                H.add_edge(x, y, 0, **attrs)
+        info.edges += 1
+        info.nodes += pieces - 1
+        # replay map for routes of the original graph: only for the shortest u-v edge
+        w = _edge_weight(line, G.edges[u, v, k])
+        if all(_edge_weight(_edge_line(G, u, v, dd), dd) >= w for dd in G[u][v].values()):
+            info.chains[(u, v)] = new
+            info.chains[(v, u)] = new[::-1]
+    logger.info(
+        "points_noeuds: %d edges longer than %.0f m cut (%d nodes added)",
+        info.edges,
+        max_edge_m,
+        info.nodes,
+    )
+    return H, info
 
 
 # --------------------------------------------------------------------------- design steps
@@ -532,7 +665,8 @@ class JunctionNetwork:
         -1 for an imported OSM ref that is not an integer), ``ref`` (the number as written on
         the sign), ``degree`` (number of links), ``reason`` (why the node is a junction:
         ``intersection``, ``access``, ``end``, ``split``, ``loop``, ``fixed``, ``component``, ``osm``),
-        ``place`` (park or terril served, ``""`` if none), geometry Point.
+        ``place`` (park or terril served, ``""`` if none), geometry Point. Negative ids are
+        nodes added part-way along long edges (``split`` junctions; see :attr:`graph`).
     links
         GeoDataFrame: ``name`` ("12-45", lower number first), ``from_node``, ``to_node``,
         ``from_number``, ``to_number``, ``length_m``, ``km_<kind>`` columns, geometry LineString
@@ -555,6 +689,18 @@ class JunctionNetwork:
     _graph: _NetGraph | None = field(default=None, repr=False)
     _link_arcs: list[npt.NDArray[np.int64]] = field(default_factory=list, repr=False)
     _source_graph: Any = field(default=None, repr=False)
+    _split_chains: dict[tuple[int, int], list[int]] = field(default_factory=dict, repr=False)
+
+    @property
+    def graph(self) -> nx.MultiDiGraph | None:
+        """The graph the network was designed on (None for an imported OSM network).
+
+        It is the graph passed to :func:`points_noeuds`, or a copy of it where long edges were
+        cut by new nodes with negative ids (``split`` junctions sit on those). Routes from
+        :meth:`plan` are paths of this graph; :meth:`strip` also accepts routes computed on the
+        original graph.
+        """
+        return self._source_graph
 
     def __repr__(self) -> str:
         """Return a short summary."""
@@ -848,6 +994,7 @@ def points_noeuds(  # noqa: C901, PLR0912, PLR0915
     include_places: bool = True,
     number_choice: Literal["spread", "smallest"] = "spread",
     prune_links: bool = True,
+    split_long_edges: bool = True,
 ) -> JunctionNetwork:
     """Design and number a points-nœuds network on `G`.
 
@@ -861,6 +1008,12 @@ def points_noeuds(  # noqa: C901, PLR0912, PLR0915
     junctions; (5) links longer than `max_link_m` are cut at interior nodes into pieces of about
     `target_link_m`, and (4) is repeated; (6) junctions are numbered 1..99 (DSATUR on the
     conflict graph, see :func:`number_junctions`).
+
+    Junctions are graph nodes, and the network builder merges degree-2 chains into single
+    edges; so that long links can be cut, the design runs on a copy of `G` where every edge
+    longer than ``min(target_link_m, max_link_m / 2)`` is cut into equal pieces by new nodes
+    with negative ids (see `split_long_edges`). That graph is ``net.graph``: routes from
+    :meth:`JunctionNetwork.plan` are paths of it.
 
     Parameters
     ----------
@@ -891,10 +1044,19 @@ def points_noeuds(  # noqa: C901, PLR0912, PLR0915
         Drop links that only repeat sections of other links (where thinning removed an
         intersection next to a junction), when a detour of at most ``2 * min_link_m`` through a
         common neighbour replaces them.
+    split_long_edges
+        Cut edges longer than ``min(target_link_m, max_link_m / 2)`` into equal pieces before
+        the design, so that links made of a long edge can get a junction part-way
+        (``reason="split"``). New nodes have negative ids (-1, -2, ... below the smallest id of
+        `G`), lie on the edge geometry and carry ``x``/``y``/``lon``/``lat``; the pieces keep
+        the edge attributes, with ``length``/``est_length`` split in proportion. `G` itself is
+        never modified. With False, junctions are only placed on nodes of `G`.
 
     Returns
     -------
     JunctionNetwork
+        ``net.graph`` is the graph the design was computed on (`G`, or the copy with long
+        edges cut).
 
     Raises
     ------
@@ -921,7 +1083,12 @@ def points_noeuds(  # noqa: C901, PLR0912, PLR0915
         from parcs.territory import load_network  # noqa: PLC0415
 
         G = load_network()
-    g = _graph_from_nx(G, built_only=built_only)
+    split_edge_m = min(float(target_link_m), float(max_link_m) / 2)
+    if split_long_edges:
+        G_design, split = _split_long_edges(G, max_edge_m=split_edge_m, built_only=built_only)
+    else:
+        G_design, split = G, _Split()
+    g = _graph_from_nx(G_design, built_only=built_only)
     if g.n == 0:
         msg = "the graph has no usable edge (with `built_only=True`, no built edge)"
         raise EmptyAreaError(msg)
@@ -1028,6 +1195,8 @@ def points_noeuds(  # noqa: C901, PLR0912, PLR0915
         "places_candidates": len(access),
         "links_not_split": int(sum(1 for *_, L, _a in links if max_link_m < L)),
         "links_pruned": pruned,
+        "edges_split": split.edges,
+        "nodes_added": split.nodes,
     }
     params = {
         "min_link_m": float(min_link_m),
@@ -1038,6 +1207,8 @@ def points_noeuds(  # noqa: C901, PLR0912, PLR0915
         "include_places": include_places,
         "number_choice": number_choice,
         "prune_links": prune_links,
+        "split_long_edges": split_long_edges,
+        "split_edge_m": split_edge_m if split_long_edges else None,
     }
     logger.info(
         "points_noeuds: %d junctions, %d links, %.1f km covered (%d small components left out)",
@@ -1054,7 +1225,8 @@ def points_noeuds(  # noqa: C901, PLR0912, PLR0915
         issues=_empty_issues(),
         _graph=g,
         _link_arcs=arcs,
-        _source_graph=G,
+        _source_graph=G_design,
+        _split_chains=split.chains,
     )
 
 
@@ -1498,7 +1670,20 @@ def _strip(net: JunctionNetwork, orig: Any, dest: Any, *, profile: str) -> str: 
     return _strip_nodes(net, list(route.nodes))
 
 
+def _expand_split(net: JunctionNetwork, nodes: Sequence[int]) -> list[int]:
+    """Replay a node path of the original graph on the design graph (adds split nodes)."""
+    chains = net._split_chains
+    if not chains or not nodes:
+        return list(nodes)
+    out = [nodes[0]]
+    for u, v in itertools.pairwise(nodes):
+        out.extend(chains.get((u, v), ()))
+        out.append(v)
+    return out
+
+
 def _strip_nodes(net: JunctionNetwork, nodes: Sequence[int]) -> str:
+    nodes = _expand_split(net, nodes)
     j = net.junctions
     G = net._source_graph
     parts: list[str] = []

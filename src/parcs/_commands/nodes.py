@@ -56,8 +56,9 @@ def register(sub: Any) -> None:  # noqa: ANN401
         nargs="+",
         metavar="X",
         help=(
-            'START N1 N2 ...: START is a place, "lat,lon", node:ID or a junction number '
-            "used once; then the junction numbers to follow"
+            'START N1 N2 ...: START is a place, "lat,lon", node:ID (junctions added part-way '
+            "along long edges have negative ids) or a junction number used once; then the "
+            "junction numbers to follow"
         ),
     )
     p.add_argument(
