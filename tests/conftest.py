@@ -80,3 +80,4 @@ def artois() -> nx.MultiDiGraph:
     import parcs  # noqa: PLC0415
 
     return parcs.load_network()
+

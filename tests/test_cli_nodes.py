@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import geopandas as gpd
 import gpxpy
@@ -15,8 +14,9 @@ import pytest
 
 import parcs
 from parcs.cli import main
+from tests.samples import OSM_SAMPLES, needs_osm_samples
 
-KNOOP = Path("/work/shared/data/osm_samples/knooppuntnet-network-8438300-before.xml")
+KNOOP = OSM_SAMPLES / "knooppuntnet-network-8438300-before.xml"
 
 
 def test_nodes_json_and_files(tmp_path, capsys):
@@ -125,7 +125,7 @@ def test_nodes_bad_input(capsys):
     assert "min_link_m" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(not KNOOP.exists(), reason="OSM samples not available")
+@needs_osm_samples
 def test_nodes_osm(tmp_path, capsys):
     assert main(["nodes", "--osm", str(KNOOP), "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out

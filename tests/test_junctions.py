@@ -21,6 +21,7 @@ from shapely.geometry import LineString, Point
 import parcs
 from parcs.errors import NodeNotFoundError, NumberingError, ValidationError
 from parcs.junctions import JunctionNetwork, points_noeuds
+from tests.samples import OSM_SAMPLES, needs_osm_samples
 
 X0, Y0 = 690_000.0, 7_032_000.0
 
@@ -614,10 +615,10 @@ def test_long_connector_is_cut_with_est_length_in_proportion():
     assert net.links["length_m"].max() <= 10_000.0
 
 
-KREMS = "/work/shared/data/osm_samples/krems.osm.gz"
+KREMS = str(OSM_SAMPLES / "krems.osm.gz")
 
 
-@pytest.mark.skipif(not __import__("os").path.exists(KREMS), reason="OSM sample not available")
+@needs_osm_samples
 def test_design_on_an_osm_graph():
     G = parcs.graph_from_osm(path=KREMS)
     net = points_noeuds(G)

@@ -8,19 +8,19 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from parcs.errors import DataError, EmptyAreaError, ValidationError
 from parcs.junctions import read_node_network
+from tests.samples import OSM_SAMPLES, needs_osm_samples
 
-SAMPLES = Path("/work/shared/data/osm_samples")
+SAMPLES = OSM_SAMPLES
 SINGLE = SAMPLES / "knooppuntnet-10887712.xml"
 BEFORE = SAMPLES / "knooppuntnet-network-8438300-before.xml"
 AFTER = SAMPLES / "knooppuntnet-network-8438300-after.xml"
 
-pytestmark = pytest.mark.skipif(not SINGLE.exists(), reason="OSM samples not available")
+pytestmark = needs_osm_samples
 
 
 def parse(path):

@@ -34,16 +34,15 @@ from shapely.geometry import LineString, MultiLineString
 from parcs import _data
 from parcs.errors import DataError, DownloadError, EmptyAreaError, ValidationError
 from parcs.osm import KINDS, _fraction_near, classify_tags, graph_from_osm
+from tests.samples import OSM_SAMPLES, needs_osm_samples
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm_samples"
+SAMPLES = OSM_SAMPLES
 KREMS = SAMPLES / "krems.osm.gz"
 ANDORRA = SAMPLES / "andorra.osm.pbf"
 KNOOP = SAMPLES / "knooppuntnet-10887712.xml"
 WATER_ONLY = SAMPLES / "knooppuntnet-network-8438300-before.xml"
 
-pytestmark = pytest.mark.skipif(
-    not KREMS.is_file(), reason=f"real OSM samples not found in {SAMPLES} (see PROVENANCE.md)"
-)
+pytestmark = needs_osm_samples
 
 TO_L93 = Transformer.from_crs(4326, 2154, always_xy=True)
 

@@ -455,13 +455,68 @@ def build_node_network(  # noqa: C901, PLR0912, PLR0915
         len(ldf),
         len(issues_df),
     )
+    G_links, g_links, link_arcs = _link_graph(jdf, ldf, net_name)
     return jn.JunctionNetwork(
         junctions=jdf,
         links=ldf,
         params={"network": net_name, "source": str(path)},
         report=report,
         issues=issues_df,
+        _graph=g_links,
+        _link_arcs=link_arcs,
+        _source_graph=G_links,
     )
+
+
+def _link_graph(jdf: Any, ldf: Any, net_name: str) -> tuple[Any, Any, list[Any]]:  # noqa: ANN401
+    """Routable graph of an imported node network: junctions joined by their links.
+
+    Each link (one route relation between two junctions) becomes one edge, in both directions,
+    with the link geometry and ``kind="node_route"``, in the parcs graph format, so that
+    ``plan``, ``strip`` and :func:`parcs.route` work on imported networks. Returns the graph,
+    its internal arrays and, per link row, the arc that follows it (empty for a link that
+    starts and ends at the same junction).
+    """
+    import networkx as nx  # noqa: PLC0415
+
+    from parcs import junctions as jn  # noqa: PLC0415
+
+    to_wgs = Transformer.from_crs(jdf.crs, 4326, always_xy=True)
+    G = nx.MultiDiGraph(crs=str(jdf.crs), name=f"node network {net_name}", source="osm")
+    for n, p in zip(jdf.index.tolist(), jdf.geometry, strict=True):
+        lon, lat = to_wgs.transform(p.x, p.y)
+        G.add_node(int(n), x=float(p.x), y=float(p.y), lon=float(lon), lat=float(lat))
+    for pos, (a, b, line, name) in enumerate(
+        zip(ldf["from_node"], ldf["to_node"], ldf.geometry, ldf["name"], strict=True)
+    ):
+        if a == b:
+            continue
+        attrs = {
+            "length": float(line.length),
+            "est_length": float(line.length),
+            "kind": "node_route",
+            "eurovelo": False,
+            "routes": str(name),
+            "name": str(name),
+            "source": "osm",
+            "built": True,
+            "surface": "",
+        }
+        G.add_edge(int(a), int(b), pos, geometry=line, **attrs)
+        G.add_edge(int(b), int(a), pos, geometry=LineString(list(line.coords)[::-1]), **attrs)
+    for n in G.nodes:
+        G.nodes[n]["street_count"] = len(set(G.successors(n)))
+    g = jn._graph_from_nx(G, built_only=False)
+    arcs: list[Any] = []
+    for pos, (a, b) in enumerate(zip(ldf["from_node"], ldf["to_node"], strict=True)):
+        if a == b:
+            arcs.append(np.zeros(0, dtype=np.int64))
+            continue
+        ia, ib = g.index[int(a)], g.index[int(b)]
+        lo, hi = int(g.indptr[ia]), int(g.indptr[ia + 1])
+        hit = [e for e in range(lo, hi) if int(g.indices[e]) == ib and g.arc_key[e][2] == pos]
+        arcs.append(np.asarray(hit[:1], dtype=np.int64))
+    return G, g, arcs
 
 
 def _norm(refs: set[str]) -> set[str]:

@@ -693,12 +693,13 @@ class JunctionNetwork:
 
     @property
     def graph(self) -> nx.MultiDiGraph | None:
-        """The graph the network was designed on (None for an imported OSM network).
+        """The graph the network was designed on, or the link graph of an imported network.
 
         It is the graph passed to :func:`points_noeuds`, or a copy of it where long edges were
-        cut by new nodes with negative ids (``split`` junctions sit on those). Routes from
-        :meth:`plan` are paths of this graph; :meth:`strip` also accepts routes computed on the
-        original graph.
+        cut by new nodes with negative ids (``split`` junctions sit on those). For a network
+        read with :func:`read_node_network` it is the graph of its links (junctions joined by
+        one ``kind="node_route"`` edge per link). Routes from :meth:`plan` are paths of this
+        graph; :meth:`strip` also accepts routes computed on the original graph.
         """
         return self._source_graph
 
