@@ -154,3 +154,19 @@ def test_bad_node_index_raises():
     indptr, indices, _, w = naive.to_csr(2, [0], [1], [1.0])
     with pytest.raises(ValueError, match="out of range"):
         dijkstra(indptr, indices, w, np.array([5]), np.zeros(1), NO_T, math.inf, NO_MASK)
+
+
+def test_negative_weights_cannot_overflow_the_one_to_all_heap():
+    # The one-to-all loop allocates its heap once, for len(indices) + len(sources) items,
+    # which is enough when weights are >= 0. Here a negative arc a -> 1 re-opens node 1 after
+    # it was expanded, so its K leaves are pushed twice (2K live items > K + 4 slots): the
+    # kernel must raise instead of writing past the end of the heap.
+    k = 8
+    a = 1 + k + 1  # nodes: 0 source, 1 hub, 2..k+1 leaves, a
+    tails = [0, 0, a, *([1] * k)]
+    heads = [1, a, 1, *range(2, k + 2)]
+    weights = [0.0, 1.0, -2.0, *([1000.0] * k)]
+    indptr, indices, tails_, w = naive.to_csr(a + 1, tails, heads, weights)
+    g = {"indptr": indptr, "indices": indices, "tails": tails_, "weights": w}
+    with pytest.raises(ValueError, match="weights must be >= 0"):
+        run(g, [0])

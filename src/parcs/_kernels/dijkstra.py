@@ -6,10 +6,10 @@ heap was the fastest variant up to 100k nodes and on Hilbert-ordered graphs; an 
 heap with decrease-key was 1.4-1.9x slower.
 
 Heap layout: one float64 array holding ``(key, node)`` pairs side by side, plus a size; the
-four children of an item are adjacent (one or two cache lines) and the pop compares them in
-an unrolled tournament. Interleaving made the kernel 1.2-1.6x faster than two parallel
-``keys``/``vals`` arrays. The array grows by doubling, so a search that settles few nodes
-allocates little.
+four children of an item are adjacent (one or two cache lines). Interleaving made the kernel
+1.2-1.6x faster than two parallel ``keys``/``vals`` arrays. In :func:`search` the array
+grows by doubling, so a search that settles few nodes allocates little; the one-to-all loop
+(:func:`search_all`) allocates it once at its largest possible size instead.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ __all__ = [
     "heap_push",
     "search",
     "search_all",
+    "search_all_heap",
 ]
 
 _INITIAL_HEAP = 64
@@ -57,6 +58,16 @@ def heap_full(h, size):
     return 2 * size >= h.shape[0]
 
 
+# Heap indexes are uint64 on purpose. numba supports negative (wrap-around) indexes, so every
+# access with a signed index carries a hidden ``if i < 0: i += len`` fix-up; an unsigned index
+# has none. Together with the plain child loop in ``heap_pop`` this made one-to-all 1.3-1.6x
+# faster (docs/kernels.md, "Kernel tuning"). Mixing uint64 with int64 gives float64 in numba,
+# hence the typed constants.
+_U1 = np.uint64(1)
+_U2 = np.uint64(2)
+_U4 = np.uint64(4)
+
+
 @jit
 @typing.no_type_check
 def heap_push(h, size, key, node):
@@ -65,18 +76,18 @@ def heap_push(h, size, key, node):
     Item ``i`` is stored at ``h[2i]`` (key) and ``h[2i+1]`` (node index as a float, exact
     below 2**53), so the four children of an item lie in one or two cache lines.
     """
-    i = size
+    i = np.uint64(size)
     fnode = float(node)
     while i > 0:
-        parent = (i - 1) >> 2
-        pkey = h[2 * parent]
+        parent = (i - _U1) >> _U2
+        pkey = h[_U2 * parent]
         if pkey <= key:
             break
-        h[2 * i] = pkey
-        h[2 * i + 1] = h[2 * parent + 1]
+        h[_U2 * i] = pkey
+        h[_U2 * i + _U1] = h[_U2 * parent + _U1]
         i = parent
-    h[2 * i] = key
-    h[2 * i + 1] = fnode
+    h[_U2 * i] = key
+    h[_U2 * i + _U1] = fnode
 
 
 @jit
@@ -87,44 +98,30 @@ def heap_pop(h, size):
     Read the minimum first: key ``h[0]``, node ``int(h[1])``.
     """
     size -= 1
-    key = h[2 * size]
-    node = h[2 * size + 1]
-    i = 0
+    last = np.uint64(size)
+    key = h[_U2 * last]
+    node = h[_U2 * last + _U1]
+    i = np.uint64(0)
     while True:
-        first = 4 * i + 1
-        if first + 3 < size:  # four children: unrolled tournament
-            best = first
-            best_key = h[2 * first]
-            k1 = h[2 * first + 2]
-            if k1 < best_key:
-                best = first + 1
-                best_key = k1
-            b2 = first + 2
-            k2 = h[2 * first + 4]
-            k3 = h[2 * first + 6]
-            if k3 < k2:
-                b2 = first + 3
-                k2 = k3
-            if k2 < best_key:
-                best = b2
-                best_key = k2
-        else:
-            if first >= size:
-                break
-            best = first
-            best_key = h[2 * first]
-            for c in range(first + 1, size):
-                ck = h[2 * c]
-                if ck < best_key:
-                    best = c
-                    best_key = ck
+        first = _U4 * i + _U1
+        if first >= last:
+            break
+        # a plain loop over the (up to) four children: one-to-all ran ~20% faster than
+        # with the hand-unrolled 4-child tournament used before (docs/kernels.md)
+        best = first
+        best_key = h[_U2 * first]
+        for c in range(first + _U1, min(first + _U4, last)):
+            ck = h[_U2 * c]
+            if ck < best_key:
+                best = c
+                best_key = ck
         if best_key >= key:
             break
-        h[2 * i] = best_key
-        h[2 * i + 1] = h[2 * best + 1]
+        h[_U2 * i] = best_key
+        h[_U2 * i + _U1] = h[_U2 * best + _U1]
         i = best
-    h[2 * i] = key
-    h[2 * i + 1] = node
+    h[_U2 * i] = key
+    h[_U2 * i + _U1] = node
     return size
 
 
@@ -208,11 +205,26 @@ def search_all(indptr, indices, weights, sources, source_dist, dist, pred):
     Same contract as :func:`search` (``pred`` of length 0 = not recorded). Written out
     separately because the general loop's extra tests cost ~15% on one-to-all searches.
     """
+    h = heap_new(indices.shape[0] + sources.shape[0])
+    return search_all_heap(indptr, indices, weights, sources, source_dist, dist, pred, h)
+
+
+@jit
+@typing.no_type_check
+def search_all_heap(indptr, indices, weights, sources, source_dist, dist, pred, h):
+    """:func:`search_all` using the heap array ``h`` from ``heap_new(len(indices) + len(sources))``.
+
+    With weights >= 0 a node is expanded once and each arc pushes at most once, so ``h``
+    never fills up: the heap is allocated at its largest possible size (only the pages used
+    are touched) and never grows. A heap array that is never reassigned lets LLVM keep its
+    data pointer in a register; that alone made one-to-all 10-15% faster (docs/kernels.md).
+    Indexes are uint64 (see ``heap_push``).
+    """
     record_pred = pred.shape[0] > 0
-    h = heap_new(max(_INITIAL_HEAP, 2 * sources.shape[0]))
+    capacity = h.shape[0] // 2
     size = 0
     for i in range(sources.shape[0]):
-        s = sources[i]
+        s = np.uint64(sources[i])
         d0 = source_dist[i]
         if d0 < dist[s]:
             dist[s] = d0
@@ -221,20 +233,20 @@ def search_all(indptr, indices, weights, sources, source_dist, dist, pred):
     settled = 0
     while size > 0:
         d = h[0]
-        u = np.int64(h[1])
+        u = np.uint64(np.int64(h[1]))
         size = heap_pop(h, size)
         if d > dist[u]:
             continue  # stale entry
         settled += 1
-        for e in range(indptr[u], indptr[u + 1]):
-            v = indices[e]
+        for e in range(np.uint64(indptr[u]), np.uint64(indptr[u + _U1])):
+            v = np.uint64(indices[e])
             nd = d + weights[e]
             if nd < dist[v]:
                 dist[v] = nd
                 if record_pred:
                     pred[v] = e
-                if heap_full(h, size):
-                    h = heap_grow(h)
+                if size == capacity:  # only with negative weights; guards memory (free)
+                    raise ValueError("heap overflow: arc weights must be >= 0")
                 heap_push(h, size, nd, v)
                 size += 1
     return settled
