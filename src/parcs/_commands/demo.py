@@ -38,11 +38,13 @@ def run(args: argparse.Namespace) -> int:
     echo(format_summary(parcs.summary(G)))
     echo()
     route = parcs.route(G, args.orig, args.dest, profile=args.profile)
-    km = ", ".join(f"{k} {v:.1f} km" for k, v in route.km_by_kind.items() if v > 0)
+    km = ", ".join(
+        f"{k} {v:.1f} km" for k, v in route.km_by_kind.items() if v > 0 and k != "connector"
+    )
     echo(
         f"route {route.orig_label} -> {route.dest_label} ({args.profile}): "
         f"{route.length_m / 1000:.1f} km, {route.duration_s / 60:.0f} min ({km}; "
-        f"connectors {route.connector_km:.1f} km)"
+        f"unbuilt gap connectors {route.connector_km:.1f} km)"
     )
     gpx = out / "route.gpx"
     route.to_gpx(gpx)
