@@ -72,7 +72,7 @@ def test_tiny_graph_distances_by_hand(tiny_graph):
     assert by_id == {1: 0.0, 2: 1000.0, 3: 2000.0, 4: 1000.0, 5: 2000.0, 6: 3500.0}
     dist, _ = sssp(csr, csr.weight("length", avoid_connectors=True), s)
     assert dist[csr.index(6)] == math.inf
-    arcs = path_arcs(pred, csr.tails, csr.index(6))
+    arcs = path_arcs(pred, csr.indptr, csr.index(6))
     assert [tuple(k) for k in csr.edge_keys[arcs].tolist()] == [(1, 2, 0), (2, 3, 0), (3, 6, 0)]
 
 
@@ -150,8 +150,35 @@ def test_save_load_round_trip(tmp_path, tiny_graph):
 def test_nbytes_counts_every_array(tiny_graph):
     csr = CSRGraph.from_graph(tiny_graph)
     n, m, w = 6, 12, 1 + 2 * len(PROFILES)
-    expected = 8 * (n + 1) + 3 * 8 * m + 3 * 8 * n + m + w * 8 * m
+    # indptr; indices (int64), arc_key (int32), connector (bool); x, y, node_ids and the
+    # two sorted-id lookup arrays; the weights. Arc tails are derived, not stored.
+    expected = 8 * (n + 1) + (8 + 4 + 1) * m + 5 * 8 * n + w * 8 * m
     assert csr.nbytes == expected
+    assert csr.arc_key.dtype == np.int32
+
+
+def test_loads_format_version_1(tmp_path, tiny_graph):
+    # version 1 also stored `tails` and an int64 `arc_key`
+    csr = CSRGraph.from_graph(tiny_graph)
+    arrays = {name: getattr(csr, name) for name in ("indptr", "indices", "x", "y", "node_ids")}
+    arrays |= {"tails": csr.tails, "arc_key": csr.arc_key.astype(np.int64)}
+    arrays |= {"connector": csr.connector, "crs": np.array(csr.crs)}
+    arrays |= {f"weight:{k}": v for k, v in csr.weights.items()}
+    np.savez(tmp_path / "v1.npz", format_version=np.array(1), **arrays)
+    back = CSRGraph.load(tmp_path / "v1.npz")
+    assert np.array_equal(back.arc_key, csr.arc_key)
+    assert np.array_equal(back.tails, csr.tails)
+    np.savez(tmp_path / "v9.npz", format_version=np.array(9), **arrays)
+    with pytest.raises(DataError, match="format version 9"):
+        CSRGraph.load(tmp_path / "v9.npz")
+
+
+def test_arc_key_must_fit_int32():
+    args = ([0, 1], [1, 0], [0.0, 1.0], [0.0, 0.0])
+    with pytest.raises(ValidationError, match="arc_key"):
+        CSRGraph.from_arrays(*args, weights={"length": [1.0, 1.0]}, arc_key=[0, 2**31])
+    with pytest.raises(ValidationError, match="arc_key"):
+        CSRGraph.from_arrays(*args, weights={"length": [1.0, 1.0]}, arc_key=[-1, 0])
 
 
 def test_h_scale_is_a_lower_bound_and_astar_exact(tiny_graph):

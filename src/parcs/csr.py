@@ -6,15 +6,21 @@ not kept in sync with ``G`` (edit ``G``, then build a new one).
 Layout (``n`` nodes, ``m`` arcs; every undirected segment of ``G`` is two arcs):
 
 * ``indptr`` int64[n+1]: the arcs leaving node ``u`` are ``indptr[u]:indptr[u+1]``;
-* ``indices`` int64[m] arc heads, ``tails`` int64[m] arc tails;
+* ``indices`` int64[m] arc heads;
 * ``x``, ``y`` float64[n] node coordinates (metres, ``crs``);
 * ``node_ids`` int64[n]: graph node id of each index (:meth:`CSRGraph.index_of` maps back);
-* ``arc_key`` int64[m]: multigraph key of each arc, so arc ``e`` is the edge
+* ``arc_key`` int32[m]: multigraph key of each arc, so arc ``e`` is the edge
   ``(node_ids[tails[e]], node_ids[indices[e]], arc_key[e])`` of ``G`` (:attr:`edge_keys`);
 * ``connector`` bool[m]: the arc is a gap connector (edge attribute ``built`` is False);
 * ``weights``: float64[m] arrays by name: ``"length"`` (edge ``est_length``, falling back to
   ``length``) and, for each profile ``p``, ``"{p}_cost"`` (``est_length * multiplier(kind)``)
   and ``"{p}_time"`` (seconds, ``est_length / speed``).
+
+Arc tails are not stored: :attr:`CSRGraph.tails` derives them from ``indptr`` on each access
+(O(m)), and the kernels find the tail of one arc by bisecting ``indptr``. With one weight a
+graph holds 48 bytes per node (``indptr``, ``x``, ``y``, ``node_ids`` and the sorted id
+lookup) and 21 per arc (``indices``, ``arc_key``, ``connector``, the weight), plus 8 per arc
+for each further weight (:attr:`CSRGraph.nbytes`).
 
 Nodes are renumbered along a Hilbert curve of their coordinates (``renumber=True``): nodes
 close in space get close indexes, so a search touches fewer cache lines. On the synthetic
@@ -45,12 +51,14 @@ if TYPE_CHECKING:
 
 __all__ = ["CSRGraph", "hilbert_order"]
 
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2
+_READS_VERSIONS = (1, 2)  # version 1 also stored ``tails`` (ignored) and int64 ``arc_key``
 _SHOW_IDS = 5  # missing ids named in NodeNotFoundError
 _HILBERT_BITS = 16
 # A* heuristics scaled by h_scale must never exceed an arc weight; keep a few ulps of margin.
 _H_SCALE_MARGIN = 1.0 - 1e-12
-_ARRAYS = ("indptr", "indices", "tails", "x", "y", "node_ids", "arc_key", "connector")
+_ARRAYS = ("indptr", "indices", "x", "y", "node_ids", "arc_key", "connector")
+_KEY_MAX = np.iinfo(np.int32).max
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -127,11 +135,10 @@ class CSRGraph:
 
     indptr: IntArray
     indices: IntArray
-    tails: IntArray
     x: FloatArray
     y: FloatArray
     node_ids: IntArray
-    arc_key: IntArray
+    arc_key: npt.NDArray[np.int32]
     connector: BoolArray
     weights: Mapping[str, FloatArray]
     crs: str = "EPSG:2154"
@@ -141,7 +148,7 @@ class CSRGraph:
 
     def __post_init__(self) -> None:  # noqa: C901, PLR0912
         """Normalise dtypes, check the shapes and build the id -> index lookup."""
-        ints = ("indptr", "indices", "tails", "node_ids", "arc_key")
+        ints = ("indptr", "indices", "node_ids")
         for name in ints:
             object.__setattr__(
                 self, name, np.ascontiguousarray(getattr(self, name), dtype=np.int64)
@@ -151,6 +158,11 @@ class CSRGraph:
                 self, name, np.ascontiguousarray(getattr(self, name), dtype=np.float64)
             )
         object.__setattr__(self, "connector", np.ascontiguousarray(self.connector, dtype=np.bool_))
+        keys = np.asarray(self.arc_key)
+        if keys.size and (keys.min() < 0 or keys.max() > _KEY_MAX):
+            msg = f"invalid CSRGraph: `arc_key` values must be in 0..{_KEY_MAX}"
+            raise ValidationError(msg)
+        object.__setattr__(self, "arc_key", np.ascontiguousarray(keys, dtype=np.int32))
         object.__setattr__(
             self,
             "weights",
@@ -166,7 +178,7 @@ class CSRGraph:
         for name in ("x", "y"):
             if getattr(self, name).shape != (n,):
                 problems.append(f"`{name}` has shape {getattr(self, name).shape}, expected ({n},)")
-        for name in ("tails", "arc_key", "connector"):
+        for name in ("arc_key", "connector"):
             if getattr(self, name).shape != (m,):
                 problems.append(f"`{name}` has shape {getattr(self, name).shape}, expected ({m},)")
         for name, w in self.weights.items():
@@ -261,6 +273,14 @@ class CSRGraph:
         sizes = {"heads": h.shape[0], "arc_key": keys.shape[0], "connector": conn.shape[0]}
         sizes.update({f"weights[{k!r}]": v.shape[0] for k, v in w.items()})
         problems += [f"`{k}` has {s} values, expected {m}" for k, s in sizes.items() if s != m]
+        if (
+            keys.shape[0] == m
+            and m
+            and (
+                not np.issubdtype(keys.dtype, np.integer) or keys.min() < 0 or keys.max() > _KEY_MAX
+            )
+        ):
+            problems.append(f"`arc_key` must hold integers in 0..{_KEY_MAX}")
         if ya.shape[0] != n or ids.shape[0] != n:
             problems.append(f"`x`, `y` and `node_ids` must have the same length ({n})")
         if m and (min(t.min(), h.min()) < 0 or max(t.max(), h.max()) >= n):
@@ -295,11 +315,10 @@ class CSRGraph:
         return cls(
             indptr=indptr,
             indices=h,
-            tails=t,
             x=xa,
             y=ya,
             node_ids=ids,
-            arc_key=keys.astype(np.int64)[arc_order],
+            arc_key=keys.astype(np.int32)[arc_order],
             connector=conn.astype(np.bool_)[arc_order],
             weights={k: v[arc_order] for k, v in w.items()},
             crs=str(crs),
@@ -443,6 +462,15 @@ class CSRGraph:
         return int(self.indices.shape[0])
 
     @property
+    def tails(self) -> IntArray:
+        """int64[m] tail node of each arc, derived from ``indptr`` on each access (O(m)).
+
+        Not stored, to keep the graph small: keep the result in a variable when you need it
+        more than once.
+        """
+        return np.repeat(np.arange(self.n_nodes, dtype=np.int64), np.diff(self.indptr))
+
+    @property
     def edge_keys(self) -> IntArray:
         """int64[m, 3] ``(u_id, v_id, key)`` of each arc: the edge of ``G`` it comes from."""
         return np.column_stack(
@@ -451,8 +479,12 @@ class CSRGraph:
 
     @property
     def nbytes(self) -> int:
-        """Bytes held by the graph arrays (topology, coordinates, ids, keys and all weights)."""
+        """Bytes held by the graph: its arrays, the id lookup and every weight.
+
+        Excludes what is built on demand and cached (connector-free weight copies).
+        """
         total = sum(getattr(self, name).nbytes for name in _ARRAYS)
+        total += self._sorted_ids.nbytes + self._sorted_idx.nbytes
         return int(total + sum(w.nbytes for w in self.weights.values()))
 
     def index_of(self, ids: npt.ArrayLike) -> IntArray:
@@ -551,8 +583,9 @@ class CSRGraph:
         key = (f"h_scale:{name}", False)
         if key not in self._cache:
             w = self.weight(name)
+            tails = self.tails
             euclid = np.hypot(
-                self.x[self.tails] - self.x[self.indices], self.y[self.tails] - self.y[self.indices]
+                self.x[tails] - self.x[self.indices], self.y[tails] - self.y[self.indices]
             )
             ok = euclid > 0
             value = float(np.min(w[ok] / euclid[ok])) * _H_SCALE_MARGIN if ok.any() else 0.0
@@ -604,10 +637,10 @@ class CSRGraph:
                     msg = f"{path!s} is not a parcs CSR file: missing arrays {missing}"
                     raise DataError(msg)
                 version = int(data["format_version"])
-                if version != _FORMAT_VERSION:
+                if version not in _READS_VERSIONS:
                     msg = (
                         f"{path!s} has CSR format version {version}, this parcs reads "
-                        f"{_FORMAT_VERSION}; rebuild it with CSRGraph.from_graph(G).save(path)"
+                        f"{_READS_VERSIONS}; rebuild it with CSRGraph.from_graph(G).save(path)"
                     )
                     raise DataError(msg)
                 arrays = {k: data[k] for k in _ARRAYS}

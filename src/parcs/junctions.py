@@ -22,6 +22,7 @@ into pieces of about that length).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -137,7 +138,7 @@ class _NetGraph:
     def indices(self) -> npt.NDArray[np.int64]:
         return self.csr.indices
 
-    @property
+    @functools.cached_property
     def tails(self) -> npt.NDArray[np.int64]:
         return self.csr.tails
 
@@ -183,7 +184,7 @@ class _NetGraph:
         )
 
     def path(self, pred: npt.NDArray[np.int64], target: int) -> npt.NDArray[np.int64]:
-        return path_arcs(pred, self.tails, int(target))  # type: ignore[no-any-return]
+        return path_arcs(pred, self.indptr, int(target))  # type: ignore[no-any-return]
 
     def nodes_of(self, arcs: npt.NDArray[np.int64], source: int) -> list[int]:
         return [int(source), *self.indices[arcs].tolist()]

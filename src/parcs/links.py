@@ -28,6 +28,7 @@ Benefit (see :func:`missing_links`)
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,7 +157,7 @@ class BuiltNetwork:
         """Head node index of each arc."""
         return self.csr.indices
 
-    @property
+    @functools.cached_property
     def tails(self) -> npt.NDArray[np.int64]:
         """Tail node index of each arc."""
         return self.csr.tails

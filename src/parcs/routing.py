@@ -19,6 +19,7 @@ Routes optimise the profile *cost* (``est_length × multiplier[kind]``, see
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass, field
@@ -313,10 +314,18 @@ class _Net:
         self.max_snap_m = float(max_snap_m)
         self.indptr = np.ascontiguousarray(csr.indptr, dtype=np.int64)
         self.indices = np.ascontiguousarray(csr.indices, dtype=np.int64)
-        self.tails = np.ascontiguousarray(csr.tails, dtype=np.int64)
         self.n = len(self.indptr) - 1
         self._weights: dict[tuple[str, bool], FloatArray] = {}
         self._index: EdgeIndex | None = None
+
+    @functools.cached_property
+    def tails(self) -> IntArray:
+        """Tail of every arc (built on first use; scalar lookups use :meth:`tail`)."""
+        return self.csr.tails
+
+    def tail(self, a: int) -> int:
+        """Return the tail node index of arc `a` (bisects ``indptr``)."""
+        return int(np.searchsorted(self.indptr, a, side="right")) - 1
 
     # weights ----------------------------------------------------------------------------
     @property
@@ -341,7 +350,7 @@ class _Net:
     def arc_edge(self, a: int) -> tuple[int, int, int]:
         """Return the (u_id, v_id, key) of arc `a`."""
         ids = self.csr.node_ids
-        return int(ids[self.tails[a]]), int(ids[self.indices[a]]), int(self.csr.arc_key[a])
+        return int(ids[self.tail(a)]), int(ids[self.indices[a]]), int(self.csr.arc_key[a])
 
     def find_arc(self, u_idx: int, v_idx: int, key: int) -> int:
         lo, hi = int(self.indptr[u_idx]), int(self.indptr[u_idx + 1])
@@ -549,8 +558,8 @@ class _Net:
         if not math.isfinite(best):
             return None, dist
         end = int(tgt[j])
-        arcs = path_arcs(pred, self.tails, end)
-        start = int(self.tails[arcs[0]]) if len(arcs) else end
+        arcs = path_arcs(pred, self.indptr, end)
+        start = self.tail(int(arcs[0])) if len(arcs) else end
         pieces = self.start_piece(o, start)
         pieces += [(int(a), 0.0, 1.0) for a in arcs]
         pieces += self.end_piece(d, end)
@@ -624,12 +633,12 @@ class _Net:
                 ckey, _ = self.canonical(a)
                 edge_m[ckey] = edge_m.get(ckey, 0.0) + seg_len
                 if f0 == 0.0:
-                    _append_node(nodes, int(ids[self.tails[a]]))
+                    _append_node(nodes, int(ids[self.tail(a)]))
                 if f1 == 1.0:
                     _append_node(nodes, int(ids[self.indices[a]]))
                 geom = data.get("geometry")
                 if geom is None:
-                    geom = LineString([self.xy(int(self.tails[a])), self.xy(int(self.indices[a]))])
+                    geom = LineString([self.xy(self.tail(a)), self.xy(int(self.indices[a]))])
                 for c in sub_line(geom, f0, f1):
                     if not coords or coords[-1] != c:
                         coords.append(c)
@@ -1136,7 +1145,7 @@ def _penalise(net: _Net, w: FloatArray, pieces: Sequence[Piece], factor: float) 
     """Multiply the weight of every arc of `pieces`, both directions, by `factor` (in place)."""
     for a, _f0, _f1 in pieces:
         w[a] *= factor
-        u_idx, v_idx = int(net.tails[a]), int(net.indices[a])
+        u_idx, v_idx = net.tail(a), int(net.indices[a])
         rev = net.find_arc(v_idx, u_idx, int(net.csr.arc_key[a]))
         if rev >= 0:
             w[rev] *= factor

@@ -40,7 +40,7 @@ def test_astar_equals_dijkstra(g, data):
         d, pred = astar(g["indptr"], g["indices"], g["weights"], g["x"], g["y"], s, t, scale)
         assert math.isclose(d, ref, rel_tol=1e-9) or d == ref == math.inf
         if d < math.inf:
-            naive.check_path(g, path_arcs(pred, g["tails"], t), s, t, d)
+            naive.check_path(g, path_arcs(pred, g["indptr"], t), s, t, d)
 
 
 @SETTINGS
@@ -72,7 +72,7 @@ def test_astar_multi_equals_virtual_super_source(g, data):
             expect = ref.get(t, math.inf)
             assert math.isclose(dist[t], expect, rel_tol=1e-9) or dist[t] == expect == math.inf
             if dist[t] < math.inf:
-                arcs = path_arcs(pred, g["tails"], t)
+                arcs = path_arcs(pred, g["indptr"], t)
                 start = int(g["tails"][arcs[0]]) if len(arcs) else t
                 off = min(o for s, o in zip(sources, offsets) if s == start)
                 naive.check_path(g, arcs, start, t, dist[t] - off, rel=1e-7)

@@ -45,7 +45,7 @@ def warmup() -> None:
     no_mask = np.empty(0, dtype=np.bool_)
     dijkstra(indptr, indices, weights, src, sd, no_targets, np.inf, no_mask)
     _, pred = dijkstra(indptr, indices, weights, src, sd, tgt, np.inf, no_mask)
-    path_arcs(pred, tails, 2)
+    path_arcs(pred, indptr, 2)
     astar(indptr, indices, weights, x, y, 0, 2, 1.0)
     astar_multi(indptr, indices, weights, x, y, src, sd, tgt, 1.0)
     rindptr, rindices, rarcs = reverse_csr(indptr, indices, tails)

@@ -20,6 +20,8 @@ from parcs._kernels.dijkstra import (
     heap_pop,
     heap_push,
 )
+from parcs._kernels.paths import tail_of
+from parcs._kernels.prefetch import PREFETCH_MIN_ARCS, prefetch_arcs
 
 __all__ = ["astar", "astar_multi", "bidirectional_dijkstra", "reverse_csr"]
 
@@ -132,6 +134,7 @@ def bidirectional_dijkstra(indptr, indices, weights, rindptr, rindices, rarcs, s
     pb = np.full(n, -1, dtype=np.int64)
     fh = heap_new(_INITIAL_HEAP)
     bh = heap_new(_INITIAL_HEAP)
+    prefetching = indices.shape[0] >= PREFETCH_MIN_ARCS
     df[source] = 0.0
     db[target] = 0.0
     heap_push(fh, 0, 0.0, source)
@@ -160,6 +163,8 @@ def bidirectional_dijkstra(indptr, indices, weights, rindptr, rindices, rarcs, s
                     pf[v] = e
                     if heap_full(fh, fs):
                         fh = heap_grow(fh)
+                    if prefetching:
+                        prefetch_arcs(indptr, indices, weights, v)
                     heap_push(fh, fs, nd, v)
                     fs += 1
                     total = nd + db[v]
@@ -181,6 +186,8 @@ def bidirectional_dijkstra(indptr, indices, weights, rindptr, rindices, rarcs, s
                     pb[v] = e
                     if heap_full(bh, bs):
                         bh = heap_grow(bh)
+                    if prefetching:
+                        prefetch_arcs(rindptr, rindices, rarcs, v)
                     heap_push(bh, bs, nd, v)
                     bs += 1
                     total = nd + df[v]
@@ -193,7 +200,7 @@ def bidirectional_dijkstra(indptr, indices, weights, rindptr, rindices, rarcs, s
     v = meet
     while pf[v] != -1:
         nf += 1
-        v = _tail_of(pf[v], indptr)
+        v = tail_of(pf[v], indptr)
     nb = 0
     v = meet
     while pb[v] != -1:
@@ -204,20 +211,13 @@ def bidirectional_dijkstra(indptr, indices, weights, rindptr, rindices, rarcs, s
     for i in range(nf - 1, -1, -1):
         e = pf[v]
         out[i] = e
-        v = _tail_of(e, indptr)
+        v = tail_of(e, indptr)
     v = meet
     for i in range(nb):
         e = pb[v]
         out[nf + i] = e
         v = indices[e]
     return mu, out
-
-
-@jit
-@typing.no_type_check
-def _tail_of(e, indptr):
-    """Tail of arc ``e`` by binary search in ``indptr``."""
-    return np.searchsorted(indptr, e, side="right") - 1
 
 
 @jit

@@ -19,6 +19,7 @@ import typing
 import numpy as np
 
 from parcs._kernels._jit import jit
+from parcs._kernels.prefetch import PREFETCH_MIN_ARCS, prefetch_arcs
 
 __all__ = [
     "dijkstra",
@@ -161,6 +162,7 @@ def search(
     has_targets = n_targets > 0
     h = heap_new(max(_INITIAL_HEAP, 2 * sources.shape[0]))
     size = 0
+    prefetching = indices.shape[0] >= PREFETCH_MIN_ARCS
     for i in range(sources.shape[0]):
         s = sources[i]
         d0 = source_dist[i]
@@ -192,6 +194,8 @@ def search(
                     pred[v] = e
                 if heap_full(h, size):
                     h = heap_grow(h)
+                if prefetching:
+                    prefetch_arcs(indptr, indices, weights, v)
                 heap_push(h, size, nd, v)
                 size += 1
     return settled
@@ -223,6 +227,7 @@ def search_all_heap(indptr, indices, weights, sources, source_dist, dist, pred, 
     record_pred = pred.shape[0] > 0
     capacity = h.shape[0] // 2
     size = 0
+    prefetching = indices.shape[0] >= PREFETCH_MIN_ARCS  # see parcs._kernels.prefetch
     for i in range(sources.shape[0]):
         s = np.uint64(sources[i])
         d0 = source_dist[i]
@@ -247,6 +252,8 @@ def search_all_heap(indptr, indices, weights, sources, source_dist, dist, pred, 
                     pred[v] = e
                 if size == capacity:  # only with negative weights; guards memory (free)
                     raise ValueError("heap overflow: arc weights must be >= 0")
+                if prefetching:
+                    prefetch_arcs(indptr, indices, weights, v)
                 heap_push(h, size, nd, v)
                 size += 1
     return settled
