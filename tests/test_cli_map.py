@@ -97,8 +97,19 @@ def test_export_gpkg(tmp_path, capsys, network):
         expected.add("links")
         assert len(gpd.read_file(out, layer="links")) == len(net.links)
     assert layers == expected
-    assert len(gpd.read_file(out, layer="edges")) == undirected_count(network)
-    assert len(gpd.read_file(out, layer="nodes")) == network.number_of_nodes()
+    # with --nodes, nodes and edges come from the design's graph (long edges cut by new
+    # nodes), so every junction and link end is a node of the layer
+    edges = gpd.read_file(out, layer="edges")
+    nodes = gpd.read_file(out, layer="nodes")
+    assert len(edges) == undirected_count(net.graph)
+    assert len(nodes) == net.graph.number_of_nodes()
+    assert net.graph.number_of_nodes() > network.number_of_nodes()  # the Artois has cuts
+    ids = set(nodes["osmid"])
+    assert set(gpd.read_file(out, layer="junctions")["node"]) <= ids
+    links = gpd.read_file(out, layer="links")
+    assert set(links["from_node"]) | set(links["to_node"]) <= ids
+    total = sum(d["length"] for u, v, d in network.edges(data=True) if u < v)
+    assert edges.geometry.length.sum() == pytest.approx(total, rel=1e-6)
     assert len(gpd.read_file(out, layer="junctions")) == len(net.junctions)
     assert len(gpd.read_file(out, layer="missing_links")) == len(parcs.missing_links(network))
 

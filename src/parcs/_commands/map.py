@@ -57,7 +57,12 @@ def register(sub: Any) -> None:  # noqa: ANN401
     e.add_argument(
         "--out", required=True, help="a .gpkg file, or a folder for GeoJSON (one file per layer)"
     )
-    e.add_argument("--nodes", action="store_true", help="add junctions and links layers")
+    e.add_argument(
+        "--nodes",
+        action="store_true",
+        help="add junctions and links layers (nodes and edges then come from the design's "
+        "graph, where edges longer than the target link length are cut by new nodes)",
+    )
     e.add_argument("--gaps", action="store_true", help="add the missing_links layer")
     e.set_defaults(func=run_export)
 
@@ -153,15 +158,21 @@ def run_export(args: argparse.Namespace) -> int:
     try:
         with steps.step("loading network"):
             G = parcs.load_network()
-            gdf_nodes, gdf_edges = io.to_gdfs(G, undirected=True)
-            layers = {"nodes": gdf_nodes.reset_index(), "edges": gdf_edges.reset_index()}
-            if G.graph.get("parcs_places") is not None:
-                layers["places"] = parcs.places(G).reset_index()
+        layers: dict[str, Any] = {}
+        graph = G
         if args.nodes:
             with steps.step("points-nœuds"):
                 net = parcs.points_noeuds(G)
                 layers["junctions"] = net.junctions
                 layers["links"] = net.links
+                # the design cuts edges longer than the target link length with new nodes
+                # (negative ids, some of them junctions): export that graph, so every
+                # junction and link end is a row of the nodes layer
+                graph = net.graph
+        gdf_nodes, gdf_edges = io.to_gdfs(graph, undirected=True)
+        layers = {"nodes": gdf_nodes.reset_index(), "edges": gdf_edges.reset_index(), **layers}
+        if G.graph.get("parcs_places") is not None:
+            layers["places"] = parcs.places(G).reset_index()
         if args.gaps:
             with steps.step("missing links"):
                 layers["missing_links"] = parcs.missing_links(G)
