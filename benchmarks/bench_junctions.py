@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _results import fmt_s, median_time, write_section  # noqa: E402
 
 import parcs  # noqa: E402
-from parcs import _numbering  # noqa: E402
+from parcs.junctions import numbering as _numbering  # noqa: E402
 from parcs.junctions import points_noeuds, read_node_network  # noqa: E402
 
 SAMPLES = Path("/work/shared/data/osm_samples")

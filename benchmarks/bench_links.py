@@ -25,15 +25,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _results import fmt_s, median_time, write_section
 
 import parcs
-from parcs.links import (
-    DEFAULT_CAP_M,
-    _Scorer,
-    built_network,
-    missing_links,
-    od_pairs,
-    place_access,
-    plan_links,
-)
+from parcs.links import DEFAULT_CAP_M, missing_links, plan_links
+from parcs.links._built import built, od_pairs, place_access
+from parcs.links.candidates import Scorer
 
 N_NAIVE = 5
 
@@ -80,16 +74,16 @@ def main() -> None:
     cap = DEFAULT_CAP_M
     cands = missing_links(G)  # warm-up (compiles / loads kernels)
     t_pipeline = median_time(lambda: missing_links(G), repeat=3)
-    net = built_network(G)
+    net = built(G)
     access = place_access(G, net, places)
     od = od_pairs(access.places)
-    a = net.index_of(cands["u"])
-    b = net.index_of(cands["v"])
+    a = net.csr.index_of(cands["u"].to_numpy(np.int64))
+    b = net.csr.index_of(cands["v"].to_numpy(np.int64))
     w = cands["est_length_m"].to_numpy(np.float64)
     t_pre = median_time(
-        lambda: _Scorer(net, access, od, cand_a=a, cand_b=b, cand_w=w, cap_m=cap), repeat=3
+        lambda: Scorer(net, access, od, cand_a=a, cand_b=b, cand_w=w, cap_m=cap), repeat=3
     )
-    scorer = _Scorer(net, access, od, cand_a=a, cand_b=b, cand_w=w, cap_m=cap)
+    scorer = Scorer(net, access, od, cand_a=a, cand_b=b, cand_w=w, cap_m=cap)
     scorer.gains()
     t_score = median_time(scorer.gains, repeat=15)
     gain, _ = scorer.gains()

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _results import fmt_s, median_time, write_section  # noqa: E402
 
 import parcs  # noqa: E402
-from parcs.territory import build_network, load_network  # noqa: E402
+from parcs.network.territory import build_network, load_network  # noqa: E402
 
 
 def main() -> None:

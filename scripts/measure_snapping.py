@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import networkx as nx
 
-from parcs.territory import build_network
+from parcs.network.territory import build_network
 
 
 def built_stats(G: nx.MultiDiGraph) -> tuple[float, int, float]:

@@ -10,7 +10,7 @@ import pyogrio
 import pytest
 
 import parcs
-from parcs._commands import map as map_cmd
+from parcs.cli import map as map_cmd
 from parcs.cli import main
 
 

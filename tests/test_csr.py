@@ -16,6 +16,7 @@ from parcs._kernels.dijkstra import dijkstra
 from parcs._kernels.paths import path_arcs
 from parcs.csr import CSRGraph, _hilbert_key, hilbert_order
 from parcs.errors import DataError, NodeNotFoundError, ValidationError
+from parcs.graph import add_reverse_edges
 from parcs.profiles import PROFILES
 
 SETTINGS = settings(deadline=None, derandomize=True, max_examples=40)
@@ -48,10 +49,10 @@ def test_tiny_graph_arcs_and_weights(tiny_graph):
         assert csr.weights["length"][e] == data["est_length"]
         assert csr.connector[e] == (not data["built"])
         for name, prof in PROFILES.items():
-            assert csr.weights[f"{name}_cost"][e] == pytest.approx(
+            assert csr.weight(f"{name}_cost")[e] == pytest.approx(
                 data["est_length"] * prof.multipliers.get(data["kind"], 1.0)
             )
-            assert csr.weights[f"{name}_time"][e] == pytest.approx(
+            assert csr.weight(f"{name}_time")[e] == pytest.approx(
                 data["est_length"] / (prof.speed_kmh / 3.6)
             )
     # CSR invariants: the arcs of u are the ones whose tail is u
@@ -60,7 +61,7 @@ def test_tiny_graph_arcs_and_weights(tiny_graph):
     # the 3-6 connector: 1000 m straight, est_length 1500, cost x4 for every profile
     e36 = keys.index((3, 6, 0))
     assert csr.weights["length"][e36] == 1500.0
-    assert csr.weights["walk_cost"][e36] == 6000.0
+    assert csr.weight("walk_cost")[e36] == 6000.0
     assert csr.x[csr.index(6)] == tiny_graph.nodes[6]["x"]
 
 
@@ -97,8 +98,8 @@ def test_weight_avoid_connectors_and_unknown(tiny_graph):
     csr = CSRGraph.from_graph(tiny_graph)
     w = csr.weight("bike_cost", avoid_connectors=True)
     assert np.isinf(w[csr.connector]).all()
-    assert np.array_equal(w[~csr.connector], csr.weights["bike_cost"][~csr.connector])
-    assert np.isfinite(csr.weights["bike_cost"]).all()  # the original is untouched
+    assert np.array_equal(w[~csr.connector], csr.weight("bike_cost")[~csr.connector])
+    assert np.isfinite(csr.weight("bike_cost")).all()  # the original is untouched
     with pytest.raises(ValidationError, match="unknown `weight` 'speed'"):
         csr.weight("speed")
 
@@ -114,10 +115,10 @@ def test_validation_errors(tiny_graph):
     G = make_tiny_graph()
     G.edges[1, 2, 0]["est_length"] = -5.0
     G.edges[2, 1, 0]["est_length"] = math.nan
-    with pytest.raises(ValidationError, match="2 edges have a missing"):
+    with pytest.raises(ValidationError, match="2 edges have a non-numeric, NaN or negative `est_length`"):
         CSRGraph.from_graph(G)
     H = nx.relabel_nodes(make_tiny_graph(), {1: "a"})
-    with pytest.raises(ValidationError, match="node ids must be integers"):
+    with pytest.raises(ValidationError, match="node ids are not integers"):
         CSRGraph.from_graph(H)
 
 
@@ -140,6 +141,9 @@ def test_save_load_round_trip(tmp_path, tiny_graph):
     for k in csr.weights:
         assert np.array_equal(back.weights[k], csr.weights[k])
     assert back.crs == "EPSG:2154"
+    assert back.kinds == csr.kinds == ("cavalier", "connector", "eurovelo")
+    assert np.array_equal(back.arc_kind, csr.arc_kind)
+    assert np.array_equal(back.weight("walk_cost"), csr.weight("walk_cost"))
     np.savez(tmp_path / "other.npz", a=np.arange(3))
     with pytest.raises(DataError, match="not a parcs CSR file"):
         CSRGraph.load(tmp_path / "other.npz")
@@ -149,10 +153,11 @@ def test_save_load_round_trip(tmp_path, tiny_graph):
 
 def test_nbytes_counts_every_array(tiny_graph):
     csr = CSRGraph.from_graph(tiny_graph)
-    n, m, w = 6, 12, 1 + 2 * len(PROFILES)
-    # indptr; indices (int64), arc_key (int32), connector (bool); x, y, node_ids and the
-    # two sorted-id lookup arrays; the weights. Arc tails are derived, not stored.
-    expected = 8 * (n + 1) + (8 + 4 + 1) * m + 5 * 8 * n + w * 8 * m
+    n, m = 6, 12
+    # indptr; indices (int64), arc_key (int32), connector (bool), arc_kind (uint8); x, y,
+    # node_ids and the two sorted-id lookup arrays; the one stored weight ("length"). Arc
+    # tails are derived and profile weights computed, not stored.
+    expected = 8 * (n + 1) + (8 + 4 + 1 + 1) * m + 5 * 8 * n + 8 * m
     assert csr.nbytes == expected
     assert csr.arc_key.dtype == np.int32
 
@@ -164,10 +169,16 @@ def test_loads_format_version_1(tmp_path, tiny_graph):
     arrays |= {"tails": csr.tails, "arc_key": csr.arc_key.astype(np.int64)}
     arrays |= {"connector": csr.connector, "crs": np.array(csr.crs)}
     arrays |= {f"weight:{k}": v for k, v in csr.weights.items()}
+    # versions 1 and 2 stored the profile weights and no kinds
+    arrays |= {f"weight:{p}_{w}": csr.weight(f"{p}_{w}") for p in PROFILES for w in ("cost", "time")}
     np.savez(tmp_path / "v1.npz", format_version=np.array(1), **arrays)
     back = CSRGraph.load(tmp_path / "v1.npz")
     assert np.array_equal(back.arc_key, csr.arc_key)
     assert np.array_equal(back.tails, csr.tails)
+    assert back.kinds == ("other",)
+    # the stored profile weights still give the same routing weights
+    assert np.array_equal(back.profile_weight("walk", "cost"), csr.profile_weight("walk", "cost"))
+    assert np.array_equal(back.weight("bike_time"), csr.weight("bike_time"))
     np.savez(tmp_path / "v9.npz", format_version=np.array(9), **arrays)
     with pytest.raises(DataError, match="format version 9"):
         CSRGraph.load(tmp_path / "v9.npz")
@@ -185,7 +196,7 @@ def test_h_scale_is_a_lower_bound_and_astar_exact(tiny_graph):
     csr = CSRGraph.from_graph(tiny_graph)
     for name in ("length", "bike_time"):
         scale = csr.h_scale(name)
-        w = csr.weights[name]
+        w = csr.weight(name)
         for e in range(csr.n_arcs):
             u, v = csr.tails[e], csr.indices[e]
             d = math.hypot(csr.x[u] - csr.x[v], csr.y[u] - csr.y[v])
@@ -221,7 +232,7 @@ def nx_graphs(draw):
         kind = draw(st.sampled_from(["cavalier", "path", "track", "connector"]))
         w = draw(st.floats(0, 1e3))
         G.add_edge(u, v, est_length=w, length=w, kind=kind, built=kind != "connector")
-    return G
+    return add_reverse_edges(G)
 
 
 @SETTINGS
@@ -259,11 +270,13 @@ def test_empty_and_edgeless_graphs():
     assert dist[csr.index(3)] == math.inf
 
 
-def test_simple_digraph_is_accepted(tiny_graph):
-    D = nx.DiGraph(tiny_graph)
-    csr = CSRGraph.from_graph(D)
-    assert csr.n_arcs == D.number_of_edges() == 12
-    assert (csr.arc_key == 0).all()
+def test_simple_graphs_are_refused_with_the_fix(tiny_graph):
+    with pytest.raises(ValidationError, match=r"networkx.DiGraph.*networkx.MultiDiGraph\(G\)"):
+        CSRGraph.from_graph(nx.DiGraph(tiny_graph))
+    with pytest.raises(ValidationError, match=r"networkx.Graph.*stores each edge both ways"):
+        CSRGraph.from_graph(nx.Graph(tiny_graph))
+    csr = CSRGraph.from_graph(nx.MultiDiGraph(nx.Graph(tiny_graph)))  # the fix works
+    assert csr.n_arcs == 12
 
 
 @SETTINGS

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from parcs.errors import ValidationError
-from parcs.indicators import metrics, metrics_table
+from parcs.links import metrics, metrics_table
 
 
 def build_graph(coords, edges, *, detour=1.5):
@@ -213,8 +213,8 @@ def test_directness_and_efficiency_match_networkx(inst):
 
 def test_parcs_metrics_is_the_function_after_submodule_import():
     import parcs
-    import parcs._summary
-    import parcs.indicators as mod
+    import parcs.network.summary
+    import parcs.links.indicators as mod
 
     G, places = hand_instance()
     assert parcs.metrics(G, places=places).km_built == pytest.approx(2.0)

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from parcs import _numbering
+from parcs.junctions import numbering as _numbering
 from parcs.errors import NumberingError
 from parcs.junctions import number_junctions
 

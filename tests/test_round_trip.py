@@ -112,7 +112,7 @@ def test_tree_has_no_loop():
 @pytest.mark.parametrize(
     ("kw", "match"),
     [
-        ({"length_m": -5}, "`length_m` must be a number > 0"),
+        ({"length_m": -5}, "`length_m` must be a finite number of metres > 0"),
         ({"length_m": 1000, "n": 0}, "`n` must be an integer >= 1"),
         ({"length_m": 1000, "tolerance": 1.5}, "`tolerance` must be between 0 and 1"),
         ({"length_m": 1000, "max_repeat": 1.0}, r"`max_repeat` must be in \[0, 1\)"),

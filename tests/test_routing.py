@@ -17,7 +17,6 @@ from pyproj import Geod, Transformer
 from shapely.geometry import LineString, Point
 
 import parcs
-from parcs.csr import CSRGraph
 from parcs.errors import (
     NodeNotFoundError,
     NoPathError,
@@ -360,21 +359,34 @@ def test_single_via_needs_no_list(tiny_graph):
     assert route(tiny_graph, 1, 5, via=[point]).nodes == [1, 4, 5]
 
 
-def test_prebuilt_csr_gives_same_route(tiny_graph):
-    csr = CSRGraph.from_graph(tiny_graph)
-    a = route(tiny_graph, 1, 6, csr=csr)
+def test_arrays_are_built_once_and_cached_on_the_graph(tiny_graph):
+    from parcs.csr import csr_of
+
+    a = route(tiny_graph, 1, 6)
+    csr = csr_of(tiny_graph)
     b = route(tiny_graph, 1, 6)
+    assert csr_of(tiny_graph) is csr  # no second conversion
     assert a.nodes == b.nodes == [1, 2, 3, 6]
     assert a.length_m == b.length_m == pytest.approx(3500)
-    assert "_csr" not in tiny_graph.graph
-    assert len(tiny_graph.graph) == 3
+    assert len(tiny_graph.graph) == 3  # nothing stored in the graph attributes
 
 
-def test_stale_csr_is_refused(tiny_graph):
-    csr = CSRGraph.from_graph(tiny_graph)
-    tiny_graph.add_edge(4, 6, 0, **tiny_graph.edges[1, 2, 0])
-    with pytest.raises(ValidationError, match=r"`csr` \(6 nodes, 12 arcs\) does not match `G`"):
-        route(tiny_graph, 1, 6, csr=csr)
+def test_structural_change_rebuilds_and_attribute_edit_needs_invalidate(tiny_graph):
+    from parcs.csr import csr_of
+    from parcs.graph import invalidate
+
+    assert route(tiny_graph, 4, 6).length_m == pytest.approx(4500)
+    old = csr_of(tiny_graph)
+    attrs = dict(tiny_graph.edges[1, 2, 0])
+    tiny_graph.add_edge(5, 6, 0, **attrs)  # networkx clears its cache: parcs sees the edge
+    tiny_graph.add_edge(6, 5, 0, **attrs)
+    assert csr_of(tiny_graph) is not old
+    assert route(tiny_graph, 4, 6).nodes == [4, 5, 6]
+    for u, v in ((4, 5), (5, 4)):  # an in-place edit is not seen until invalidate(G)
+        tiny_graph.edges[u, v, 0]["est_length"] = 5000.0
+    assert route(tiny_graph, 4, 6).length_m == pytest.approx(2000)
+    invalidate(tiny_graph)
+    assert route(tiny_graph, 4, 6).nodes == [4, 1, 2, 5, 6]
 
 
 def test_route_exports(tiny_graph, tmp_path):

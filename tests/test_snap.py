@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
-from parcs._snap import EdgeIndex, sub_line, to_lonlat, to_projected
+from parcs.routing._net import edge_index
+from parcs.routing._snap import sub_line, to_lonlat, to_projected
 from parcs.errors import EmptyAreaError, SnapError
 
 
@@ -17,7 +18,7 @@ def fraction_from(snap, u):
 
 
 def test_snap_middle_of_edge(tiny_graph):
-    idx = EdgeIndex(tiny_graph)
+    idx = edge_index(tiny_graph)
     s = idx.snap(690_250.0, 7_032_010.0, max_snap_m=500)
     assert {s.u, s.v} == {1, 2}
     assert fraction_from(s, 1) == pytest.approx(0.25)
@@ -26,7 +27,7 @@ def test_snap_middle_of_edge(tiny_graph):
 
 
 def test_snap_to_node_end(tiny_graph):
-    s = EdgeIndex(tiny_graph).snap(689_990.0, 7_032_020.0, max_snap_m=500)
+    s = edge_index(tiny_graph).snap(689_990.0, 7_032_020.0, max_snap_m=500)
     assert s.distance_m == pytest.approx((10**2 + 20**2) ** 0.5)
     end = s.u if s.fraction == 0.0 else s.v
     assert end == 1
@@ -35,7 +36,7 @@ def test_snap_to_node_end(tiny_graph):
 
 def test_snap_too_far(tiny_graph):
     with pytest.raises(SnapError, match=r"is 2,500 m from the nearest path") as err:
-        EdgeIndex(tiny_graph).snap(692_000.0, 7_028_500.0, max_snap_m=100, label="`dest`")
+        edge_index(tiny_graph).snap(692_000.0, 7_028_500.0, max_snap_m=100, label="`dest`")
     assert err.value.distance_m == pytest.approx(2500.0)
     assert "`dest`" in str(err.value)
 
@@ -43,10 +44,10 @@ def test_snap_too_far(tiny_graph):
 def test_exclude_connectors(tiny_graph):
     # next to the 3-6 connector; without connectors the nearest is node 3, end of 2-3
     pt = (692_010.0, 7_031_500.0)
-    s = EdgeIndex(tiny_graph).snap(*pt, max_snap_m=500)
+    s = edge_index(tiny_graph).snap(*pt, max_snap_m=500)
     assert {s.u, s.v} == {3, 6}
     assert s.distance_m == pytest.approx(10.0)
-    s = EdgeIndex(tiny_graph, exclude_connectors=True).snap(*pt, max_snap_m=5000)
+    s = edge_index(tiny_graph, exclude_connectors=True).snap(*pt, max_snap_m=5000)
     assert {s.u, s.v} == {2, 3}
     assert fraction_from(s, 2) == pytest.approx(1.0)
     assert s.distance_m == pytest.approx((10**2 + 500**2) ** 0.5)
@@ -54,7 +55,7 @@ def test_exclude_connectors(tiny_graph):
 
 def test_empty_graph():
     with pytest.raises(EmptyAreaError, match="no edge"):
-        EdgeIndex(nx.MultiDiGraph(crs="EPSG:2154")).snap(0, 0, max_snap_m=1)
+        edge_index(nx.MultiDiGraph(crs="EPSG:2154")).snap(0, 0, max_snap_m=1)
 
 
 def test_projection_round_trip(tiny_graph):

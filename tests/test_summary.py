@@ -9,7 +9,7 @@ import pytest
 
 import parcs
 from parcs.cli import main
-from parcs._summary import format_summary, summary
+from parcs.network.summary import format_summary, summary
 
 
 def test_summary_of_tiny_graph_by_hand(tiny_graph):

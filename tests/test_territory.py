@@ -17,7 +17,8 @@ from pyproj import Transformer
 import parcs
 from parcs import _data
 from parcs.errors import DataError, EmptyAreaError, PlaceNotFoundError, ValidationError
-from parcs.territory import build_network, find_place, load_network, normalize_name
+from parcs.network.places import find_place, normalize_name
+from parcs.network.territory import build_network, load_network
 
 
 def _layer(name: str) -> gpd.GeoDataFrame:
@@ -209,7 +210,7 @@ def test_load_network_cache_roundtrip(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("bad", [0, -5, float("nan"), float("inf")])
 def test_non_positive_tolerance_is_refused(bad):
-    with pytest.raises(ValidationError, match="`snap_tolerance_m` must be a positive number"):
+    with pytest.raises(ValidationError, match="`snap_tolerance_m` must be a finite number of metres > 0"):
         load_network(snap_tolerance_m=bad, cache=False)
 
 
@@ -264,12 +265,12 @@ def test_unknown_layer_name_lists_the_choices():
 def test_attach_places_refuses_a_geographic_graph(tiny_graph):
     G = tiny_graph
     G.graph["crs"] = "EPSG:4326"
-    with pytest.raises(ValidationError, match="project it first"):
-        parcs.territory.attach_places(G)
+    with pytest.raises(ValidationError, match="project the graph first"):
+        parcs.territory.attach_artois_places(G)
 
 
 def test_attach_places_on_another_graph(tiny_graph):
-    G = parcs.territory.attach_places(tiny_graph)
+    G = parcs.territory.attach_artois_places(tiny_graph)
     P = parcs.places(G)
     assert len(P) == 267
     assert P["access_nodes"].map(len).min() >= 1

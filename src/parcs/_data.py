@@ -6,11 +6,12 @@ plain checkout reads the repository's ``data/`` folder.
 
 from __future__ import annotations
 
-import os
-from importlib import resources
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from parcs.errors import DataError
+from parcs import settings
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 FILES = {
     "cavaliers": "pma_cavaliers_zone_tampon_lines.geojson",
@@ -23,29 +24,8 @@ FILES = {
 
 
 def data_dir() -> Path:
-    """Return the folder holding the embedded data.
-
-    ``$PARCS_DATA_DIR`` overrides it (for example to build from newer official layers with
-    the same file names).
-    """
-    override = os.environ.get("PARCS_DATA_DIR")
-    if override:
-        path = Path(override)
-        if not path.is_dir():
-            msg = f"$PARCS_DATA_DIR is {override!r}, which is not a folder; unset it or fix the path"
-            raise DataError(msg)
-        return path
-    packaged = Path(str(resources.files("parcs"))) / "_data"
-    if packaged.is_dir():
-        return packaged
-    checkout = Path(__file__).resolve().parents[2] / "data"
-    if checkout.is_dir():
-        return checkout
-    msg = (
-        "the embedded parcs data folder was not found (looked in "
-        f"{packaged} and {checkout}); reinstall parcs with `pip install .`"
-    )
-    raise DataError(msg)
+    """Return the folder holding the embedded data (see :func:`parcs.settings.data_dir`)."""
+    return settings.data_dir()
 
 
 def get_path(name: str) -> Path:

@@ -1,9 +1,11 @@
-"""Compressed sparse row (CSR) form of a parcs graph, the input of every routing kernel.
+"""Compressed sparse row (CSR) form of a parcs graph: the only array form, input of every kernel.
 
-Build it once with :meth:`CSRGraph.from_graph` and pass it to repeated routing calls; it is
-not kept in sync with ``G`` (edit ``G``, then build a new one).
+:func:`csr_of` is the one conversion every part of parcs uses: it checks the graph against the
+contract (:mod:`parcs.graph`), builds the arrays once and keeps them in
+``G.__networkx_cache__`` (see :func:`parcs.graph.invalidate`), so repeated calls on an
+unchanged graph cost nothing. :meth:`CSRGraph.from_graph` builds a fresh, uncached one.
 
-Layout (``n`` nodes, ``m`` arcs; every undirected segment of ``G`` is two arcs):
+Layout (``n`` nodes, ``m`` arcs; every undirected edge of ``G`` is two arcs, a self-loop one):
 
 * ``indptr`` int64[n+1]: the arcs leaving node ``u`` are ``indptr[u]:indptr[u+1]``;
 * ``indices`` int64[m] arc heads;
@@ -11,16 +13,20 @@ Layout (``n`` nodes, ``m`` arcs; every undirected segment of ``G`` is two arcs):
 * ``node_ids`` int64[n]: graph node id of each index (:meth:`CSRGraph.index_of` maps back);
 * ``arc_key`` int32[m]: multigraph key of each arc, so arc ``e`` is the edge
   ``(node_ids[tails[e]], node_ids[indices[e]], arc_key[e])`` of ``G`` (:attr:`edge_keys`);
-* ``connector`` bool[m]: the arc is a gap connector (edge attribute ``built`` is False);
-* ``weights``: float64[m] arrays by name: ``"length"`` (edge ``est_length``, falling back to
-  ``length``) and, for each profile ``p``, ``"{p}_cost"`` (``est_length * multiplier(kind)``)
-  and ``"{p}_time"`` (seconds, ``est_length / speed``).
+* ``connector`` bool[m]: the arc is not built (edge attribute ``built`` is False: a gap
+  connector);
+* ``arc_kind`` uint8[m] (uint16 beyond 256 kinds): position of the arc's ``kind`` in
+  ``kinds``, the sorted tuple of kind names;
+* ``weights``: float64[m] arrays by name; ``"length"`` is the travelled length
+  (``est_length``, else ``length``). Profile costs and times are not stored: a
+  :class:`parcs.profiles.Profile` computes them from ``length`` and ``arc_kind``
+  (:meth:`CSRGraph.profile_weight`), so any profile works on any CSRGraph.
 
 Arc tails are not stored: :attr:`CSRGraph.tails` derives them from ``indptr`` on each access
 (O(m)), and the kernels find the tail of one arc by bisecting ``indptr``. With one weight a
 graph holds 48 bytes per node (``indptr``, ``x``, ``y``, ``node_ids`` and the sorted id
-lookup) and 21 per arc (``indices``, ``arc_key``, ``connector``, the weight), plus 8 per arc
-for each further weight (:attr:`CSRGraph.nbytes`).
+lookup) and 22 per arc (``indices``, ``arc_key``, ``connector``, ``arc_kind``, the weight),
+plus 8 per arc for each further weight (:attr:`CSRGraph.nbytes`).
 
 Nodes are renumbered along a Hilbert curve of their coordinates (``renumber=True``): nodes
 close in space get close indexes, so a search touches fewer cache lines. On the synthetic
@@ -29,17 +35,18 @@ close in space get close indexes, so a search touches fewer cache lines. On the 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
+from parcs import graph as _graph
 from parcs._atomic import atomic_path
 from parcs._log import logger
 from parcs.errors import DataError, NodeNotFoundError, ValidationError
-from parcs.profiles import PROFILES
+from parcs.profiles import PROFILES, Profile, get_profile
+from parcs.settings import is_metric_crs
 
 if TYPE_CHECKING:
     import os
@@ -47,18 +54,20 @@ if TYPE_CHECKING:
 
     import networkx as nx
 
-    from parcs.profiles import Profile
+__all__ = ["CSRGraph", "arc_geometries", "arc_values", "csr_of", "hilbert_order", "source_arcs"]
 
-__all__ = ["CSRGraph", "hilbert_order"]
-
-_FORMAT_VERSION = 2
-_READS_VERSIONS = (1, 2)  # version 1 also stored ``tails`` (ignored) and int64 ``arc_key``
+_FORMAT_VERSION = 3
+# version 1 also stored ``tails`` (ignored) and int64 ``arc_key``; versions 1 and 2 stored the
+# profile weights and no kinds (they load with every arc of kind "other" and keep the stored
+# ``{profile}_cost`` / ``{profile}_time`` weights, which then win over computed ones)
+_READS_VERSIONS = (1, 2, 3)
 _SHOW_IDS = 5  # missing ids named in NodeNotFoundError
 _HILBERT_BITS = 16
 # A* heuristics scaled by h_scale must never exceed an arc weight; keep a few ulps of margin.
 _H_SCALE_MARGIN = 1.0 - 1e-12
-_ARRAYS = ("indptr", "indices", "x", "y", "node_ids", "arc_key", "connector")
+_ARRAYS = ("indptr", "indices", "x", "y", "node_ids", "arc_key", "connector", "arc_kind")
 _KEY_MAX = np.iinfo(np.int32).max
+_WHAT = ("cost", "time", "length")
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -112,25 +121,16 @@ def hilbert_order(x: npt.ArrayLike, y: npt.ArrayLike) -> IntArray:
     return np.argsort(key, kind="stable").astype(np.int64)
 
 
-def _is_metric_projected(crs: object) -> bool:
-    import pyproj
-
-    try:
-        c = pyproj.CRS.from_user_input(crs)
-    except pyproj.exceptions.CRSError:
-        return False
-    if not c.is_projected:
-        return False
-    units = {(a.unit_name or "").lower() for a in c.axis_info}
-    return bool(units) and units <= {"metre", "meter", "m"}
+def _kind_dtype(n_kinds: int) -> type[np.unsignedinteger[Any]]:
+    return np.uint8 if n_kinds <= 256 else np.uint16  # noqa: PLR2004
 
 
 @dataclass(frozen=True, eq=False)
 class CSRGraph:
     """A parcs graph as CSR arrays (see the module docstring for the layout).
 
-    Build it with :meth:`from_graph` (from a parcs ``networkx.MultiDiGraph``),
-    :meth:`from_arrays` or :meth:`load`. Treat the arrays as read-only.
+    Build it with :func:`csr_of` (cached), :meth:`from_graph`, :meth:`from_arrays` or
+    :meth:`load`. Treat the arrays as read-only.
     """
 
     indptr: IntArray
@@ -142,32 +142,50 @@ class CSRGraph:
     connector: BoolArray
     weights: Mapping[str, FloatArray]
     crs: str = "EPSG:2154"
+    arc_kind: npt.NDArray[np.unsignedinteger[Any]] | None = None
+    kinds: tuple[str, ...] = (_graph.DEFAULT_KIND,)
     _sorted_ids: IntArray = field(init=False, repr=False)
     _sorted_idx: IntArray = field(init=False, repr=False)
-    _cache: dict[tuple[str, bool], Any] = field(init=False, repr=False)
+    _cache: dict[Any, Any] = field(init=False, repr=False)
 
-    def __post_init__(self) -> None:  # noqa: C901, PLR0912
+    def __post_init__(self) -> None:
         """Normalise dtypes, check the shapes and build the id -> index lookup."""
-        ints = ("indptr", "indices", "node_ids")
-        for name in ints:
-            object.__setattr__(
-                self, name, np.ascontiguousarray(getattr(self, name), dtype=np.int64)
-            )
+        self._normalise()
+        problems = self._shape_problems()
+        if problems:
+            msg = "invalid CSRGraph: " + "; ".join(problems)
+            raise ValidationError(msg)
+        order = np.argsort(self.node_ids, kind="stable")
+        sorted_ids = self.node_ids[order]
+        if self.n_nodes > 1 and (np.diff(sorted_ids) == 0).any():
+            dup = sorted_ids[1:][np.diff(sorted_ids) == 0][:5].tolist()
+            msg = f"`node_ids` must be unique; repeated ids: {dup}"
+            raise ValidationError(msg)
+        object.__setattr__(self, "_sorted_ids", sorted_ids)
+        object.__setattr__(self, "_sorted_idx", order.astype(np.int64))
+        object.__setattr__(self, "_cache", {})
+
+    def _normalise(self) -> None:
+        def put(name: str, value: Any) -> None:  # noqa: ANN401
+            object.__setattr__(self, name, value)
+
+        for name in ("indptr", "indices", "node_ids"):
+            put(name, np.ascontiguousarray(getattr(self, name), dtype=np.int64))
         for name in ("x", "y"):
-            object.__setattr__(
-                self, name, np.ascontiguousarray(getattr(self, name), dtype=np.float64)
-            )
-        object.__setattr__(self, "connector", np.ascontiguousarray(self.connector, dtype=np.bool_))
+            put(name, np.ascontiguousarray(getattr(self, name), dtype=np.float64))
+        put("connector", np.ascontiguousarray(self.connector, dtype=np.bool_))
         keys = np.asarray(self.arc_key)
         if keys.size and (keys.min() < 0 or keys.max() > _KEY_MAX):
             msg = f"invalid CSRGraph: `arc_key` values must be in 0..{_KEY_MAX}"
             raise ValidationError(msg)
-        object.__setattr__(self, "arc_key", np.ascontiguousarray(keys, dtype=np.int32))
-        object.__setattr__(
-            self,
-            "weights",
-            {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in self.weights.items()},
-        )
+        put("arc_key", np.ascontiguousarray(keys, dtype=np.int32))
+        put("weights", {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in self.weights.items()})
+        kinds = tuple(str(k) for k in self.kinds) or (_graph.DEFAULT_KIND,)
+        put("kinds", kinds)
+        codes = np.zeros(self.indices.shape[0]) if self.arc_kind is None else self.arc_kind
+        put("arc_kind", np.ascontiguousarray(codes, dtype=_kind_dtype(len(kinds))))
+
+    def _shape_problems(self) -> list[str]:
         n = self.node_ids.shape[0]
         m = self.indices.shape[0]
         problems = []
@@ -178,7 +196,7 @@ class CSRGraph:
         for name in ("x", "y"):
             if getattr(self, name).shape != (n,):
                 problems.append(f"`{name}` has shape {getattr(self, name).shape}, expected ({n},)")
-        for name in ("arc_key", "connector"):
+        for name in ("arc_key", "connector", "arc_kind"):
             if getattr(self, name).shape != (m,):
                 problems.append(f"`{name}` has shape {getattr(self, name).shape}, expected ({m},)")
         for name, w in self.weights.items():
@@ -186,25 +204,16 @@ class CSRGraph:
                 problems.append(f"weight {name!r} has shape {w.shape}, expected ({m},)")
         if m and (self.indices.min() < 0 or self.indices.max() >= n):
             problems.append("`indices` holds node indexes outside 0..n-1")
+        if m and int(np.asarray(self.arc_kind).max()) >= len(self.kinds):
+            problems.append(f"`arc_kind` holds codes outside 0..{len(self.kinds) - 1}")
         if "length" not in self.weights:
             problems.append("`weights` has no 'length' array")
-        if problems:
-            msg = "invalid CSRGraph: " + "; ".join(problems)
-            raise ValidationError(msg)
-        order = np.argsort(self.node_ids, kind="stable")
-        sorted_ids = self.node_ids[order]
-        if n > 1 and (np.diff(sorted_ids) == 0).any():
-            dup = sorted_ids[1:][np.diff(sorted_ids) == 0][:5].tolist()
-            msg = f"`node_ids` must be unique; repeated ids: {dup}"
-            raise ValidationError(msg)
-        object.__setattr__(self, "_sorted_ids", sorted_ids)
-        object.__setattr__(self, "_sorted_idx", order.astype(np.int64))
-        object.__setattr__(self, "_cache", {})
+        return problems
 
     # ------------------------------------------------------------------ construction
 
     @classmethod
-    def from_arrays(  # noqa: C901
+    def from_arrays(
         cls,
         tails: npt.ArrayLike,
         heads: npt.ArrayLike,
@@ -215,6 +224,8 @@ class CSRGraph:
         node_ids: npt.ArrayLike | None = None,
         arc_key: npt.ArrayLike | None = None,
         connector: npt.ArrayLike | None = None,
+        arc_kind: npt.ArrayLike | None = None,
+        kinds: tuple[str, ...] = (_graph.DEFAULT_KIND,),
         renumber: bool = True,
         crs: str = "EPSG:2154",
     ) -> CSRGraph:
@@ -235,9 +246,11 @@ class CSRGraph:
             Multigraph key of each arc (default 0). Arcs are sorted by (tail, head, key)
             and equal arcs keep their input order, so ``arc_key=numpy.arange(m)`` makes
             ``csr.arc_key[e]`` the input position of CSR arc ``e``: the way to carry per-arc
-            data a CSRGraph does not hold (geometry, kind) into CSR order.
+            data a CSRGraph does not hold (geometry) into CSR order.
         connector
-            Gap-connector mask of the arcs (default all False).
+            Unbuilt-arc mask (default all False).
+        arc_kind, kinds
+            Kind code of each arc (default 0) and the kind names the codes index.
         renumber
             Renumber the nodes along a Hilbert curve of ``(x, y)``.
         crs
@@ -255,199 +268,34 @@ class CSRGraph:
             If an array has the wrong length, an index is out of range, a weight is not
             finite or negative, or the CRS is not metric.
         """
-        t = np.asarray(tails, dtype=np.int64).ravel()
-        h = np.asarray(heads, dtype=np.int64).ravel()
-        xa = np.asarray(x, dtype=np.float64).ravel()
-        ya = np.asarray(y, dtype=np.float64).ravel()
-        n, m = xa.shape[0], t.shape[0]
-        ids = np.arange(n, dtype=np.int64) if node_ids is None else np.asarray(node_ids)
-        keys = np.zeros(m, dtype=np.int64) if arc_key is None else np.asarray(arc_key)
-        conn = np.zeros(m, dtype=np.bool_) if connector is None else np.asarray(connector)
-        w = {k: np.asarray(v, dtype=np.float64).ravel() for k, v in weights.items()}
-        problems = []
-        if not _is_metric_projected(crs):
-            problems.append(
-                f"`crs` {crs!r} is not a projected CRS in metres; project the graph first "
-                "(e.g. osmnx.project_graph(G, to_crs='EPSG:2154'))"
-            )
-        sizes = {"heads": h.shape[0], "arc_key": keys.shape[0], "connector": conn.shape[0]}
-        sizes.update({f"weights[{k!r}]": v.shape[0] for k, v in w.items()})
-        problems += [f"`{k}` has {s} values, expected {m}" for k, s in sizes.items() if s != m]
-        if (
-            keys.shape[0] == m
-            and m
-            and (
-                not np.issubdtype(keys.dtype, np.integer) or keys.min() < 0 or keys.max() > _KEY_MAX
-            )
-        ):
-            problems.append(f"`arc_key` must hold integers in 0..{_KEY_MAX}")
-        if ya.shape[0] != n or ids.shape[0] != n:
-            problems.append(f"`x`, `y` and `node_ids` must have the same length ({n})")
-        if m and (min(t.min(), h.min()) < 0 or max(t.max(), h.max()) >= n):
-            problems.append(f"`tails`/`heads` must be node indexes in 0..{n - 1}")
-        if not (np.isfinite(xa).all() and np.isfinite(ya).all()):
-            bad = int((~(np.isfinite(xa) & np.isfinite(ya))).sum())
-            problems.append(f"{bad} nodes have missing or non-finite coordinates")
-        if not np.issubdtype(ids.dtype, np.integer):
-            problems.append(f"`node_ids` must be integers, got dtype {ids.dtype}")
-        if "length" not in w:
-            problems.append("`weights` must contain a 'length' array")
-        for k, v in w.items():
-            if v.shape[0] != m:
-                continue
-            bad = int((~np.isfinite(v) | (v < 0)).sum())
-            if bad:
-                problems.append(f"weight {k!r} is not finite or negative on {bad} arcs")
-        if problems:
-            msg = "cannot build the CSR graph: " + "; ".join(problems)
-            raise ValidationError(msg)
-        ids = ids.astype(np.int64)
-        if renumber and n:
-            order = hilbert_order(xa, ya)  # order[new] = old
-            new_of_old = np.empty(n, dtype=np.int64)
-            new_of_old[order] = np.arange(n, dtype=np.int64)
-            xa, ya, ids = xa[order], ya[order], ids[order]
-            t, h = new_of_old[t], new_of_old[h]
-        arc_order = np.lexsort((keys, h, t))
-        t, h = t[arc_order], h[arc_order]
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(t, minlength=n), out=indptr[1:])
-        return cls(
-            indptr=indptr,
-            indices=h,
-            x=xa,
-            y=ya,
-            node_ids=ids,
-            arc_key=keys.astype(np.int32)[arc_order],
-            connector=conn.astype(np.bool_)[arc_order],
-            weights={k: v[arc_order] for k, v in w.items()},
-            crs=str(crs),
+        csr, _order = _build(
+            tails, heads, x, y, weights=weights, node_ids=node_ids, arc_key=arc_key,
+            connector=connector, arc_kind=arc_kind, kinds=kinds, renumber=renumber, crs=crs,
         )
+        return csr
 
     @classmethod
-    def from_graph(  # noqa: C901, PLR0915
-        cls,
-        G: nx.MultiDiGraph,
-        *,
-        profiles: Mapping[str, Profile] = PROFILES,
-        renumber: bool = True,
-    ) -> CSRGraph:
-        """Build the CSR form of a parcs graph (``docs/graph-format.md``).
+    def from_graph(cls, G: nx.MultiDiGraph, *, renumber: bool = True) -> CSRGraph:
+        """Build the CSR form of a parcs graph (not cached: see :func:`csr_of`).
 
         Parameters
         ----------
         G
-            A parcs ``networkx.MultiDiGraph``: integer node ids with ``x``/``y``, edges with
-            ``est_length`` (or ``length``), ``kind`` and ``built``; ``G.graph["crs"]``
-            projected in metres.
-        profiles
-            Profiles whose ``{name}_cost`` and ``{name}_time`` weights are computed.
+            A parcs graph (:mod:`parcs.graph`).
         renumber
             Renumber the nodes along a Hilbert curve (faster searches on large graphs).
 
         Returns
         -------
         CSRGraph
-            The CSR graph.
+            The CSR graph; weight ``"length"`` is each edge's ``est_length``.
 
         Raises
         ------
         ValidationError
-            If the CRS is missing or not metric, node ids are not integers, coordinates are
-            missing, or edge lengths are missing, not finite or negative.
+            If `G` breaks the graph contract (every problem is listed).
         """
-        problems = []
-        crs = G.graph.get("crs")
-        if crs is None or not _is_metric_projected(crs):
-            problems.append(
-                f"`G.graph['crs']` is {crs!r}; it must be a projected CRS in metres "
-                "(project the graph first, e.g. osmnx.project_graph(G, to_crs='EPSG:2154'))"
-            )
-        nodes = list(G.nodes)
-        bad_ids = [u for u in nodes if not isinstance(u, (int, np.integer)) or isinstance(u, bool)]
-        if bad_ids:
-            problems.append(
-                f"node ids must be integers; {len(bad_ids)} are not, e.g. {bad_ids[:5]!r} "
-                "(relabel with networkx.convert_node_labels_to_integers)"
-            )
-            nodes = []
-        pos = {u: i for i, u in enumerate(nodes)}
-        n = len(nodes)
-        x = np.empty(n)
-        y = np.empty(n)
-        for i, u in enumerate(nodes):
-            data = G.nodes[u]
-            x[i] = data.get("x", math.nan)
-            y[i] = data.get("y", math.nan)
-        m = G.number_of_edges() if nodes else 0
-        tails = np.empty(m, dtype=np.int64)
-        heads = np.empty(m, dtype=np.int64)
-        keys = np.empty(m, dtype=np.int64)
-        length = np.empty(m)
-        built = np.empty(m, dtype=np.bool_)
-        kinds: list[str] = []
-        bad_edges: list[tuple[Any, Any, Any]] = []
-        if nodes:
-            edges = (
-                G.edges(keys=True, data=True)
-                if G.is_multigraph()
-                else ((u, v, 0, d) for u, v, d in G.edges(data=True))
-            )
-            for e, (u, v, k, data) in enumerate(edges):
-                tails[e] = pos[u]
-                heads[e] = pos[v]
-                keys[e] = k if isinstance(k, (int, np.integer)) else e
-                w = data.get("est_length", data.get("length"))
-                try:
-                    wf = float(w)
-                except (TypeError, ValueError):
-                    wf = math.nan
-                if not (math.isfinite(wf) and wf >= 0):
-                    bad_edges.append((u, v, k))
-                length[e] = wf
-                kind = data.get("kind", "")
-                kinds.append(kind)
-                built[e] = bool(data.get("built", kind != "connector"))
-        if bad_edges:
-            problems.append(
-                f"{len(bad_edges)} edges have a missing, non-finite or negative `est_length` "
-                f"(and `length`), e.g. {bad_edges[:5]}; fix or remove them"
-            )
-        if n and not (np.isfinite(x).all() and np.isfinite(y).all()):
-            bad = int((~(np.isfinite(x) & np.isfinite(y))).sum())
-            problems.append(f"{bad} nodes have missing or non-finite `x`/`y`")
-        if problems:
-            msg = "cannot build the CSR graph from `G`: " + "; ".join(problems)
-            raise ValidationError(msg)
-        kind_arr = np.asarray(kinds, dtype=object)
-        weights: dict[str, FloatArray] = {"length": length}
-        uniq = sorted(set(kinds))
-        for name, profile in profiles.items():
-            mult = np.ones(m)
-            for kind in uniq:
-                mult[kind_arr == kind] = profile.multiplier(kind)
-            weights[f"{name}_cost"] = length * mult
-            weights[f"{name}_time"] = length / profile.speed_ms
-        csr = cls.from_arrays(
-            tails,
-            heads,
-            x,
-            y,
-            weights=weights,
-            node_ids=np.asarray(nodes, dtype=np.int64),
-            arc_key=keys,
-            connector=~built,
-            renumber=renumber,
-            crs=str(crs),
-        )
-        logger.info(
-            "CSR graph: %d nodes, %d arcs (%d connector arcs), %d weights",
-            csr.n_nodes,
-            csr.n_arcs,
-            int(csr.connector.sum()),
-            len(csr.weights),
-        )
-        return csr
+        return _from_edge_arrays(_graph.edge_arrays(G), renumber=renumber)[0]
 
     # ------------------------------------------------------------------ accessors
 
@@ -478,10 +326,17 @@ class CSRGraph:
         )
 
     @property
-    def nbytes(self) -> int:
-        """Bytes held by the graph: its arrays, the id lookup and every weight.
+    def undirected(self) -> BoolArray:
+        """bool[m] one arc per undirected edge: ``u_id < v_id``, and every self-loop."""
+        t_id, h_id = self.node_ids[self.tails], self.node_ids[self.indices]
+        return np.asarray(t_id <= h_id)
 
-        Excludes what is built on demand and cached (connector-free weight copies).
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the graph: its arrays, the id lookup and every stored weight.
+
+        Excludes what is computed on demand and cached (profile weights, connector-free
+        copies).
         """
         total = sum(getattr(self, name).nbytes for name in _ARRAYS)
         total += self._sorted_ids.nbytes + self._sorted_idx.nbytes
@@ -531,15 +386,66 @@ class CSRGraph:
         """Return the index of one graph node id (see :meth:`index_of`)."""
         return int(self.index_of(node_id)[0])
 
+    def kind_of(self, arcs: npt.ArrayLike) -> npt.NDArray[np.object_]:
+        """Return the kind name of each arc in `arcs`."""
+        names = np.asarray(self.kinds, dtype=object)
+        return np.asarray(names[np.asarray(self.arc_kind)[np.asarray(arcs, dtype=np.int64)]])
+
+    # ------------------------------------------------------------------ weights
+
+    def profile_weight(
+        self, profile: str | Profile, what: str = "cost", *, avoid_connectors: bool = False
+    ) -> FloatArray:
+        """Return the arc weights of a travel profile.
+
+        Parameters
+        ----------
+        profile
+            A :class:`parcs.profiles.Profile` (built-in or user-made) or a built-in name.
+        what
+            {"cost", "time", "length"}: perceived metres, seconds, or metres.
+        avoid_connectors
+            Return a copy with ``inf`` on unbuilt arcs (kernels skip them).
+
+        Returns
+        -------
+        numpy.ndarray
+            float64[m] weights (shared and cached, do not modify).
+
+        Raises
+        ------
+        ProfileError
+            If `profile` is an unknown name.
+        ValidationError
+            If `what` is not one of the allowed values.
+        """
+        prof = get_profile(profile)
+        if what not in _WHAT:
+            msg = f"`what` must be one of {list(_WHAT)}, got {what!r}"
+            raise ValidationError(msg)
+        key = ("profile", prof.key, what, avoid_connectors)
+        if key not in self._cache:
+            stored = self.weights.get(f"{prof.name}_{what}")
+            if stored is not None and PROFILES.get(prof.name) == prof:
+                w = stored  # a legacy file's stored profile weight
+            else:
+                w = prof.weights(self.weights["length"], self.arc_kind, self.kinds, what=what)
+            if avoid_connectors:
+                w = w.copy()
+                w[self.connector] = np.inf
+            self._cache[key] = np.ascontiguousarray(w, dtype=np.float64)
+        return self._cache[key]  # type: ignore[no-any-return]
+
     def weight(self, name: str, *, avoid_connectors: bool = False) -> FloatArray:
         """Return the arc weight array `name`.
 
         Parameters
         ----------
         name
-            ``"length"``, ``"{profile}_cost"`` or ``"{profile}_time"``.
+            ``"length"``, another stored weight, or ``"{profile}_cost"`` /
+            ``"{profile}_time"`` for a built-in profile (see :meth:`profile_weight`).
         avoid_connectors
-            Return a copy with ``inf`` on gap-connector arcs (kernels skip them).
+            Return a copy with ``inf`` on unbuilt arcs (kernels skip them).
 
         Returns
         -------
@@ -551,8 +457,12 @@ class CSRGraph:
         ValidationError
             If there is no weight `name`.
         """
+        profile, _, what = name.rpartition("_")
+        if name not in self.weights and profile in PROFILES and what in _WHAT:
+            return self.profile_weight(profile, what, avoid_connectors=avoid_connectors)
         if name not in self.weights:
-            msg = f"unknown `weight` {name!r}; choose one of {sorted(self.weights)}"
+            names = sorted({*self.weights, *(f"{p}_{w}" for p in PROFILES for w in _WHAT[:2])})
+            msg = f"unknown `weight` {name!r}; choose one of {names}"
             raise ValidationError(msg)
         if not avoid_connectors:
             return self.weights[name]
@@ -563,8 +473,8 @@ class CSRGraph:
             self._cache[key] = w
         return self._cache[key]  # type: ignore[no-any-return]
 
-    def h_scale(self, name: str) -> float:
-        """Return the largest safe A* heuristic scale for weight `name`.
+    def h_scale(self, name: str | FloatArray) -> float:
+        """Return the largest safe A* heuristic scale for a weight.
 
         It is the minimum, over arcs whose ends are apart, of weight / Euclidean length
         (times ``1 - 1e-12`` against rounding), so ``h_scale * euclid(v, target)`` never
@@ -573,24 +483,59 @@ class CSRGraph:
         Parameters
         ----------
         name
-            Weight name (see :meth:`weight`).
+            A weight name (see :meth:`weight`) or a weight array of this graph.
 
         Returns
         -------
         float
             The scale.
         """
-        key = (f"h_scale:{name}", False)
-        if key not in self._cache:
-            w = self.weight(name)
-            tails = self.tails
-            euclid = np.hypot(
-                self.x[tails] - self.x[self.indices], self.y[tails] - self.y[self.indices]
-            )
-            ok = euclid > 0
-            value = float(np.min(w[ok] / euclid[ok])) * _H_SCALE_MARGIN if ok.any() else 0.0
-            self._cache[key] = value
-        return float(self._cache[key])
+        w = self.weight(name) if isinstance(name, str) else np.asarray(name)
+        key = ("h_scale", id(w)) if not isinstance(name, str) else ("h_scale", name)
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] is w:
+            return float(cached[1])
+        tails = self.tails
+        euclid = np.hypot(self.x[tails] - self.x[self.indices], self.y[tails] - self.y[self.indices])
+        ok = euclid > 0
+        value = float(np.min(w[ok] / euclid[ok])) * _H_SCALE_MARGIN if ok.any() else 0.0
+        self._cache[key] = (w, value)
+        return value
+
+    def restrict(self, keep: npt.ArrayLike) -> tuple[CSRGraph, IntArray]:
+        """Return the graph with only the arcs in `keep`, and the source arc of each.
+
+        Every node is kept with the same index, so node indexes of both graphs agree.
+
+        Parameters
+        ----------
+        keep
+            bool[m] arcs to keep.
+
+        Returns
+        -------
+        tuple
+            ``(CSRGraph, parent)`` where ``parent[e]`` is the arc of this graph that arc
+            ``e`` of the new one comes from.
+        """
+        mask = np.asarray(keep, dtype=np.bool_)
+        parent = np.flatnonzero(mask).astype(np.int64)
+        kept_before = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
+        indptr = np.ascontiguousarray(kept_before[self.indptr], dtype=np.int64)
+        sub = CSRGraph(
+            indptr=indptr,
+            indices=self.indices[parent],
+            x=self.x,
+            y=self.y,
+            node_ids=self.node_ids,
+            arc_key=self.arc_key[parent],
+            connector=self.connector[parent],
+            weights={k: v[parent] for k, v in self.weights.items()},
+            crs=self.crs,
+            arc_kind=np.asarray(self.arc_kind)[parent],
+            kinds=self.kinds,
+        )
+        return sub, parent
 
     # ------------------------------------------------------------------ persistence
 
@@ -605,6 +550,7 @@ class CSRGraph:
         arrays: dict[str, Any] = {name: getattr(self, name) for name in _ARRAYS}
         for name, w in self.weights.items():
             arrays[f"weight:{name}"] = w
+        arrays["kinds"] = np.asarray(self.kinds, dtype=str)
         arrays["crs"] = np.array(self.crs)
         arrays["format_version"] = np.array(_FORMAT_VERSION)
         with atomic_path(path) as tmp, tmp.open("wb") as fh:
@@ -631,26 +577,277 @@ class CSRGraph:
         """
         try:
             with np.load(path, allow_pickle=False) as data:
-                files = set(data.files)
-                missing = [k for k in (*_ARRAYS, "crs", "format_version") if k not in files]
-                if missing:
-                    msg = f"{path!s} is not a parcs CSR file: missing arrays {missing}"
-                    raise DataError(msg)
-                version = int(data["format_version"])
-                if version not in _READS_VERSIONS:
-                    msg = (
-                        f"{path!s} has CSR format version {version}, this parcs reads "
-                        f"{_READS_VERSIONS}; rebuild it with CSRGraph.from_graph(G).save(path)"
-                    )
-                    raise DataError(msg)
-                arrays = {k: data[k] for k in _ARRAYS}
+                version = _file_version(data, path)
+                names = [a for a in _ARRAYS if version >= 3 or a != "arc_kind"]  # noqa: PLR2004
+                arrays = {k: data[k] for k in names}
+                if version >= 3:  # noqa: PLR2004
+                    arrays["kinds"] = tuple(str(k) for k in data["kinds"].tolist())
                 weights = {
                     k.split(":", 1)[1]: data[k] for k in data.files if k.startswith("weight:")
                 }
                 crs = str(data["crs"])
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, KeyError) as exc:
             if isinstance(exc, DataError):
                 raise
             msg = f"cannot read CSR graph file {path!s}: {exc}"
             raise DataError(msg) from exc
         return cls(**arrays, weights=weights, crs=crs)
+
+
+def _file_version(data: Any, path: Any) -> int:  # noqa: ANN401
+    files = set(data.files)
+    missing = [k for k in (*_ARRAYS[:-1], "crs", "format_version") if k not in files]
+    if missing:
+        msg = f"{path!s} is not a parcs CSR file: missing arrays {missing}"
+        raise DataError(msg)
+    version = int(data["format_version"])
+    if version not in _READS_VERSIONS:
+        msg = (
+            f"{path!s} has CSR format version {version}, this parcs reads "
+            f"{_READS_VERSIONS}; rebuild it with CSRGraph.from_graph(G).save(path)"
+        )
+        raise DataError(msg)
+    return version
+
+
+# --------------------------------------------------------------------------------------------
+# building
+# --------------------------------------------------------------------------------------------
+def _check_arrays(  # noqa: PLR0913
+    t: IntArray, h: IntArray, xa: FloatArray, ya: FloatArray, ids: Any, keys: Any,  # noqa: ANN401
+    conn: Any, w: Mapping[str, FloatArray], crs: str,  # noqa: ANN401
+) -> list[str]:
+    n, m = xa.shape[0], t.shape[0]
+    problems = []
+    if not is_metric_crs(str(crs)):
+        problems.append(
+            f"`crs` {crs!r} is not a projected CRS in metres; project the graph first "
+            "(e.g. osmnx.project_graph(G, to_crs='EPSG:2154'))"
+        )
+    sizes = {"heads": h.shape[0], "arc_key": keys.shape[0], "connector": conn.shape[0]}
+    sizes.update({f"weights[{k!r}]": v.shape[0] for k, v in w.items()})
+    problems += [f"`{k}` has {s} values, expected {m}" for k, s in sizes.items() if s != m]
+    if keys.shape[0] == m and m and (
+        not np.issubdtype(keys.dtype, np.integer) or keys.min() < 0 or keys.max() > _KEY_MAX
+    ):
+        problems.append(f"`arc_key` must hold integers in 0..{_KEY_MAX}")
+    if ya.shape[0] != n or ids.shape[0] != n:
+        problems.append(f"`x`, `y` and `node_ids` must have the same length ({n})")
+    if m and (min(t.min(), h.min()) < 0 or max(t.max(), h.max()) >= n):
+        problems.append(f"`tails`/`heads` must be node indexes in 0..{n - 1}")
+    if not (np.isfinite(xa).all() and np.isfinite(ya).all()):
+        bad = int((~(np.isfinite(xa) & np.isfinite(ya))).sum())
+        problems.append(f"{bad} nodes have missing or non-finite coordinates")
+    if not np.issubdtype(ids.dtype, np.integer):
+        problems.append(f"`node_ids` must be integers, got dtype {ids.dtype}")
+    if "length" not in w:
+        problems.append("`weights` must contain a 'length' array")
+    for k, v in w.items():
+        bad = int((~np.isfinite(v) | (v < 0)).sum()) if v.shape[0] == m else 0
+        if bad:
+            problems.append(f"weight {k!r} is not finite or negative on {bad} arcs")
+    return problems
+
+
+def _build(  # noqa: PLR0913
+    tails: npt.ArrayLike,
+    heads: npt.ArrayLike,
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    *,
+    weights: Mapping[str, npt.ArrayLike],
+    node_ids: npt.ArrayLike | None,
+    arc_key: npt.ArrayLike | None,
+    connector: npt.ArrayLike | None,
+    arc_kind: npt.ArrayLike | None,
+    kinds: tuple[str, ...],
+    renumber: bool,
+    crs: str,
+) -> tuple[CSRGraph, IntArray]:
+    """Build a CSRGraph; also return ``order``: CSR arc ``e`` is input arc ``order[e]``."""
+    t = np.asarray(tails, dtype=np.int64).ravel()
+    h = np.asarray(heads, dtype=np.int64).ravel()
+    xa = np.asarray(x, dtype=np.float64).ravel()
+    ya = np.asarray(y, dtype=np.float64).ravel()
+    n, m = xa.shape[0], t.shape[0]
+    ids = np.arange(n, dtype=np.int64) if node_ids is None else np.asarray(node_ids)
+    keys = np.zeros(m, dtype=np.int64) if arc_key is None else np.asarray(arc_key)
+    conn = np.zeros(m, dtype=np.bool_) if connector is None else np.asarray(connector)
+    codes = np.zeros(m, dtype=np.int64) if arc_kind is None else np.asarray(arc_kind)
+    w = {k: np.asarray(v, dtype=np.float64).ravel() for k, v in weights.items()}
+    problems = _check_arrays(t, h, xa, ya, ids, keys, conn, w, crs)
+    if problems:
+        msg = "cannot build the CSR graph: " + "; ".join(problems)
+        raise ValidationError(msg)
+    ids = ids.astype(np.int64)
+    if renumber and n:
+        order = hilbert_order(xa, ya)  # order[new] = old
+        new_of_old = np.empty(n, dtype=np.int64)
+        new_of_old[order] = np.arange(n, dtype=np.int64)
+        xa, ya, ids = xa[order], ya[order], ids[order]
+        t, h = new_of_old[t], new_of_old[h]
+    arc_order = np.lexsort((keys, h, t)).astype(np.int64)
+    t, h = t[arc_order], h[arc_order]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(t, minlength=n), out=indptr[1:])
+    csr = CSRGraph(
+        indptr=indptr,
+        indices=h,
+        x=xa,
+        y=ya,
+        node_ids=ids,
+        arc_key=keys.astype(np.int32)[arc_order],
+        connector=conn.astype(np.bool_)[arc_order],
+        weights={k: v[arc_order] for k, v in w.items()},
+        crs=str(crs),
+        arc_kind=codes[arc_order],
+        kinds=tuple(kinds),
+    )
+    return csr, arc_order
+
+
+def _from_edge_arrays(ea: _graph.EdgeArrays, *, renumber: bool) -> tuple[CSRGraph, IntArray]:
+    csr, order = _build(
+        ea.tails,
+        ea.heads,
+        ea.x,
+        ea.y,
+        weights={"length": ea.length},
+        node_ids=ea.node_ids,
+        arc_key=ea.keys,
+        connector=~ea.built,
+        arc_kind=ea.kind_codes,
+        kinds=ea.kinds,
+        renumber=renumber,
+        crs=ea.crs,
+    )
+    logger.info(
+        "CSR graph: %d nodes, %d arcs (%d unbuilt arcs), %d kinds",
+        csr.n_nodes,
+        csr.n_arcs,
+        int(csr.connector.sum()),
+        len(csr.kinds),
+    )
+    return csr, order
+
+
+# --------------------------------------------------------------------------------------------
+# the cached conversion every part of parcs uses
+# --------------------------------------------------------------------------------------------
+def _full(G: nx.MultiDiGraph) -> tuple[CSRGraph, IntArray, npt.NDArray[np.object_]]:
+    def build() -> tuple[CSRGraph, IntArray, npt.NDArray[np.object_]]:
+        ea = _graph.edge_arrays(G, geometry=True)
+        csr, order = _from_edge_arrays(ea, renumber=True)
+        assert ea.geoms is not None  # noqa: S101 - asked for above
+        return csr, order, ea.geoms[order]
+
+    return _graph.cached(G, ("csr", False), build)
+
+
+def _built(G: nx.MultiDiGraph) -> tuple[CSRGraph, IntArray]:
+    def build() -> tuple[CSRGraph, IntArray]:
+        full = _full(G)[0]
+        return full.restrict(~full.connector)
+
+    return _graph.cached(G, ("csr", True), build)
+
+
+def csr_of(G: nx.MultiDiGraph, *, built_only: bool = False) -> CSRGraph:
+    """Return the CSR form of `G`, built once and cached on `G`.
+
+    Parameters
+    ----------
+    G
+        A parcs graph (:mod:`parcs.graph`); checked against the contract on first use.
+    built_only
+        Keep only the built arcs (drop gap connectors, ``built=False``). Every node is kept,
+        with the same index as in the full graph.
+
+    Returns
+    -------
+    CSRGraph
+        Hilbert-renumbered; shared by every call on the unchanged graph (do not modify).
+
+    Raises
+    ------
+    ValidationError
+        If `G` breaks the graph contract (every problem is listed).
+    """
+    return _built(G)[0] if built_only else _full(G)[0]
+
+
+def source_arcs(G: nx.MultiDiGraph, *, built_only: bool = False) -> IntArray:
+    """Return, for each arc of ``csr_of(G, built_only=...)``, its position in ``G.edges``.
+
+    Parameters
+    ----------
+    G
+        A parcs graph.
+    built_only
+        As in :func:`csr_of`.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64[m] positions in ``G.edges(keys=True)`` order.
+    """
+    order = _full(G)[1]
+    return order[_built(G)[1]] if built_only else order
+
+
+def arc_geometries(G: nx.MultiDiGraph, *, built_only: bool = False) -> npt.NDArray[np.object_]:
+    """Return the geometry of each arc of ``csr_of(G, built_only=...)``, oriented tail to head.
+
+    Arcs without a ``geometry`` attribute get the straight line between their nodes. The
+    array holds the graph's own shapely objects (no copy); it is cached on `G`.
+
+    Parameters
+    ----------
+    G
+        A parcs graph.
+    built_only
+        As in :func:`csr_of`.
+
+    Returns
+    -------
+    numpy.ndarray
+        object[m] LineStrings.
+    """
+    geoms = _full(G)[2]
+    return geoms[_built(G)[1]] if built_only else geoms
+
+
+def arc_values(
+    G: nx.MultiDiGraph, name: str, *, default: Any = None, built_only: bool = False  # noqa: ANN401
+) -> npt.NDArray[Any]:
+    """Return edge attribute `name` of each arc of ``csr_of(G, built_only=...)``.
+
+    Walks the edges of `G` once per attribute; the result is cached on `G`.
+
+    Parameters
+    ----------
+    G
+        A parcs graph.
+    name
+        Edge attribute.
+    default
+        Value of arcs without the attribute.
+    built_only
+        As in :func:`csr_of`.
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per arc (a numeric dtype when numpy can infer one, else object).
+    """
+
+    def build() -> npt.NDArray[Any]:
+        values = [d for _u, _v, d in G.edges(data=name, default=default)]
+        arr = np.asarray(values) if values else np.zeros(0)
+        if arr.ndim != 1:  # sequences as values: keep them as objects
+            arr = np.empty(len(values), dtype=object)
+            arr[:] = values
+        return arr[_full(G)[1]]
+
+    full = _graph.cached(G, ("arc_values", name, repr(default)), build)
+    return full[_built(G)[1]] if built_only else full

@@ -20,6 +20,7 @@ import shapely
 from parcs._atomic import atomic_path, write_text
 from parcs._log import logger
 from parcs.errors import ValidationError
+from parcs.graph import graph_crs, validate_graph
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -133,7 +134,8 @@ def to_gdfs(
     if not (nodes or edges):
         msg = "`nodes` and `edges` cannot both be False; ask for at least one"
         raise ValidationError(msg)
-    crs = G.graph.get("crs", _DEFAULT_CRS)
+    validate_graph(G)
+    crs = graph_crs(G) or _DEFAULT_CRS
     out: list[gpd.GeoDataFrame] = []
     if nodes:
         ids = list(G.nodes)

@@ -30,6 +30,7 @@ from pyproj import Transformer
 
 from parcs._atomic import write_text
 from parcs._log import logger
+from parcs.graph import DEFAULT_KIND, edge_geometry, graph_crs, undirected_edges, validate_graph
 from parcs.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -323,28 +324,6 @@ def _new_map(tiles: Any) -> folium.Map:  # noqa: ANN401
 # --------------------------------------------------------------------------------------------
 # network
 # --------------------------------------------------------------------------------------------
-def _undirected_edges(G: nx.MultiDiGraph) -> list[tuple[int, int, int, dict[str, Any]]]:
-    """Return each undirected edge once (the graph stores u→v and v→u)."""
-    seen: set[tuple[Any, Any, Any]] = set()
-    out = []
-    for u, v, k, data in G.edges(keys=True, data=True):
-        a, b = min((u, v), (v, u))
-        tag = (a, b, k)
-        if tag in seen:
-            continue
-        seen.add(tag)
-        out.append((u, v, k, data))
-    return out
-
-
-def _edge_geometry(G: nx.MultiDiGraph, u: Any, v: Any, data: Mapping[str, Any]) -> Any:  # noqa: ANN401
-    geom = data.get("geometry")
-    if geom is not None:
-        return geom
-    nu, nv = G.nodes[u], G.nodes[v]
-    return shapely.LineString([(nu["x"], nu["y"]), (nv["x"], nv["y"])])
-
-
 _NETWORK_STYLE = """function(f){var p=f.properties;return {color:p.color,weight:p.built?4:3,
 opacity:0.9,dashArray:p.built?null:'6 6'};}"""
 
@@ -384,17 +363,18 @@ def add_network(
     """
     folium = _folium()
     tol = _check_simplify(simplify_m)
-    edges = _undirected_edges(G)
+    validate_graph(G)
+    edges = list(undirected_edges(G))
     if not edges:
         logger.info("add_network: the graph has no edges, nothing drawn")
         return m
-    crs = str(G.graph.get("crs", _DEFAULT_CRS))
-    geoms = _simplify([_edge_geometry(G, u, v, d) for u, v, _k, d in edges], tol)
+    crs = graph_crs(G) or _DEFAULT_CRS
+    geoms = _simplify([edge_geometry(G, u, v, d) for u, v, _k, d in edges], tol)
     geoms = _to_wgs84(geoms, crs)
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for (_u, _v, _k, data), geom in zip(edges, geoms, strict=True):
-        kind = str(data.get("kind", "")) or "other"
-        built = bool(data.get("built", kind != "connector"))
+        kind = str(data.get("kind") or DEFAULT_KIND)
+        built = bool(data.get("built", True))
         props = {
             "name": str(data.get("name", "") or ""),
             "kind": kind,

@@ -19,14 +19,19 @@ only when it saves a large detour. ``avoid_connectors=True`` in routing removes 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from parcs.errors import ProfileError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
+
+    import numpy.typing as npt
 
 __all__ = ["PROFILES", "Profile", "get_profile"]
 
@@ -56,9 +61,68 @@ class Profile:
         """Speed in metres per second."""
         return self.speed_kmh / 3.6
 
+    def __post_init__(self) -> None:
+        """Check the speed and the multipliers."""
+        speed = self.speed_kmh
+        if isinstance(speed, bool) or not (isinstance(speed, (int, float)) and speed > 0):
+            msg = f"`speed_kmh` of profile {self.name!r} must be a number > 0, got {speed!r}"
+            raise ProfileError(msg)
+        if not math.isfinite(float(speed)):
+            msg = f"`speed_kmh` of profile {self.name!r} must be finite, got {speed!r}"
+            raise ProfileError(msg)
+        for kind, value in self.multipliers.items():
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if not (ok and math.isfinite(value) and value > 0):
+                msg = (
+                    f"the multiplier of kind {kind!r} in profile {self.name!r} must be a "
+                    f"finite number > 0, got {value!r}"
+                )
+                raise ProfileError(msg)
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """A hashable identity of the profile's maths (name, speed and multipliers)."""
+        return (self.name, float(self.speed_kmh), tuple(sorted(self.multipliers.items())))
+
     def multiplier(self, kind: str) -> float:
         """Return the cost multiplier of edge `kind`."""
         return float(self.multipliers.get(kind, _DEFAULT_MULTIPLIER))
+
+    def weights(
+        self,
+        length: npt.NDArray[np.float64],
+        kind_codes: npt.ArrayLike,
+        kinds: Sequence[str],
+        *,
+        what: str = "cost",
+    ) -> npt.NDArray[np.float64]:
+        """Return per-arc weights from arc lengths and kinds (the profile maths, in one place).
+
+        Parameters
+        ----------
+        length
+            float64[m] travelled metres of each arc (``est_length``).
+        kind_codes
+            int[m] position of each arc's kind in `kinds`.
+        kinds
+            Kind names.
+        what
+            {"cost", "time", "length"}: ``length × multiplier[kind]`` (perceived metres),
+            ``length / speed`` (seconds) or `length` itself.
+
+        Returns
+        -------
+        numpy.ndarray
+            float64[m] weights.
+        """
+        length = np.asarray(length, dtype=np.float64)
+        if what == "length":
+            return length
+        if what == "time":
+            return length / self.speed_ms
+        mult = np.array([self.multiplier(k) for k in kinds], dtype=np.float64)
+        codes = np.asarray(kind_codes, dtype=np.int64)
+        return length * mult[codes] if len(mult) else length.copy()
 
 
 PROFILES: Mapping[str, Profile] = MappingProxyType(
@@ -83,7 +147,7 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
 
 
 def get_profile(profile: str | Profile) -> Profile:
-    """Return the `Profile` named `profile` (or `profile` itself).
+    """Return the `Profile` named `profile` (case-insensitive), or `profile` itself.
 
     Raises
     ------
@@ -92,7 +156,11 @@ def get_profile(profile: str | Profile) -> Profile:
     """
     if isinstance(profile, Profile):
         return profile
-    if profile not in PROFILES:
+    if not isinstance(profile, str):
+        msg = f"`profile` must be a profile name or a parcs.profiles.Profile, got {profile!r}"
+        raise ProfileError(msg)
+    name = profile.strip().lower()
+    if name not in PROFILES:
         msg = f"unknown `profile` {profile!r}; choose one of {sorted(PROFILES)}"
         raise ProfileError(msg)
-    return PROFILES[profile]
+    return PROFILES[name]

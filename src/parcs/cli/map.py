@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any
 
-from parcs._commands._common import echo, parse_place_or_point, progress_enabled
+from parcs.cli._common import echo, parse_place_or_point, progress_enabled
 from parcs.errors import LoopError, ValidationError
 
 if TYPE_CHECKING:

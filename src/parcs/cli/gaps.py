@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from parcs._commands._common import echo, print_json
+from parcs.cli._common import echo, print_json
 
 if TYPE_CHECKING:
     import argparse
@@ -64,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
     """Rank, plan, measure and report."""
     from parcs.errors import ValidationError  # noqa: PLC0415
     from parcs.links import missing_links, plan_links, write_report  # noqa: PLC0415
-    from parcs.indicators import metrics_table  # noqa: PLC0415
-    from parcs.territory import load_network  # noqa: PLC0415
+    from parcs.links import metrics_table  # noqa: PLC0415
+    from parcs.network.territory import load_network  # noqa: PLC0415
 
     if args.top < 1:
         msg = f"`--top` must be >= 1, got {args.top!r}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from parcs._commands._common import echo, parse_place_or_point, print_json
+from parcs.cli._common import echo, parse_place_or_point, print_json
 
 if TYPE_CHECKING:
     import argparse
@@ -84,7 +84,7 @@ def _describe(r: Route) -> str:
 def run_route(args: argparse.Namespace) -> int:
     """Compute and print one route."""
     from parcs.routing import route  # noqa: PLC0415
-    from parcs.territory import load_network  # noqa: PLC0415
+    from parcs.network.territory import load_network  # noqa: PLC0415
 
     # no warmup(): one query needs only two kernels, loaded (or compiled) on first use,
     # whereas warmup() would load every kernel from the numba cache (~0.25 s each)
@@ -113,7 +113,7 @@ def run_route(args: argparse.Namespace) -> int:
 def run_loop(args: argparse.Namespace) -> int:
     """Compute and print round trips."""
     from parcs.routing import round_trip  # noqa: PLC0415
-    from parcs.territory import load_network  # noqa: PLC0415
+    from parcs.network.territory import load_network  # noqa: PLC0415
 
     G = load_network()
     loops = round_trip(

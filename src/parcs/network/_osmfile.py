@@ -1,6 +1,6 @@
 """Read local OSM files (``.osm``, ``.osm.gz``, ``.osm.bz2``, ``.osm.pbf``) with pyosmium.
 
-Private plumbing for :mod:`parcs.osm`. One streaming pass over the file (pyosmium keeps the
+Private plumbing for :mod:`parcs.network.osm`. One streaming pass over the file (pyosmium keeps the
 node locations in memory) collects only what the greenway graph needs:
 
 * ways with a ``highway`` tag (all of them: the classification happens later, in ``osm.py``),

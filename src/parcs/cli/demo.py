@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from parcs._commands._common import echo
+from parcs.cli._common import echo
 
 DEFAULT_FROM = "Parc de la Lawe"
 DEFAULT_TO = "Calonnix - Parc de la clarence"
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     import parcs  # noqa: PLC0415
     from parcs import maps  # noqa: PLC0415
     from parcs._atomic import write_text  # noqa: PLC0415
-    from parcs._summary import format_summary  # noqa: PLC0415
+    from parcs.network.summary import format_summary  # noqa: PLC0415
 
     out = Path(args.out)
     G = parcs.load_network()

@@ -1,7 +1,7 @@
 """Indicators of the BUILT greenway network (gap connectors excluded).
 
 :func:`metrics` measures one network; :func:`metrics_table` shows the indicators before and
-after each step of a :func:`parcs.links.plan_links` plan, side by side. Definitions (also in
+after each step of a :func:`parcs.plan_links` plan, side by side. Definitions (also in
 ``docs/missing-links.md``):
 
 ``km_built``
@@ -14,7 +14,7 @@ after each step of a :func:`parcs.links.plan_links` plan, side by side. Definiti
     that are reachable from each other and whose polygons do not touch (straight > 0).
     ``straight`` = distance between the two place polygons; ``network`` = built-network
     distance between them, entering each place at its access nodes at the cost of the
-    polygon-to-node distance (:func:`parcs.links.place_access`). Exact (no sampling); by the
+    polygon-to-node distance (``parcs.links._built.place_access``). Exact (no sampling); by the
     triangle inequality it lies in ``(0, 1]``.
 ``efficiency``
     Global efficiency normalised by straight distance (Latora & Marchiori 2001; Vragović et
@@ -42,16 +42,9 @@ import pandas as pd
 import shapely
 
 from parcs._log import logger
-from parcs.links import (
-    PARK_KINDS,
-    BuiltNetwork,
-    PlaceAccess,
-    _get_places,
-    _rows,
-    built_network,
-    place_access,
-    place_matrix,
-)
+from parcs._kernels.components import connected_components
+from parcs.links._built import Built, PlaceAccess, built, get_places, place_access, place_matrix, rows
+from parcs.network.places import PARK_KINDS, SETTLEMENT_KINDS
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -107,8 +100,8 @@ class _Context:
 
     def __init__(self, G: nx.MultiDiGraph, places: gpd.GeoDataFrame | None) -> None:
         self.G = G
-        self.base = built_network(G)
-        self.access: PlaceAccess = place_access(G, self.base, _get_places(G, places))
+        self.base = built(G)
+        self.access: PlaceAccess = place_access(G, self.base, get_places(G, places))
         pl = self.access.places
         geoms = pl.geometry.to_numpy()
         p = len(pl)
@@ -116,7 +109,7 @@ class _Context:
         self.iu, self.ju = iu, ju
         self.straight = np.asarray(shapely.distance(geoms[iu], geoms[ju]), dtype=np.float64)
         kind = pl["kind"].to_numpy()
-        self.communes = np.flatnonzero(kind == "commune")
+        self.communes = np.flatnonzero(np.isin(kind, list(SETTLEMENT_KINDS)))
         self.parks = np.flatnonzero(np.isin(kind, list(PARK_KINDS)))
         self.commune_geoms = geoms[self.communes]
         self.commune_area = np.asarray(shapely.area(self.commune_geoms), dtype=np.float64)
@@ -128,7 +121,7 @@ class _Context:
             for d in _BUFFERS_M
         }
 
-    def _covered(self, net: BuiltNetwork, n_base: int, d: float) -> npt.NDArray[np.float64]:
+    def _covered(self, net: Built, n_base: int, d: float) -> npt.NDArray[np.float64]:
         buf = self.base_buffers[d]
         extra = net.geoms[n_base:]
         if len(extra):
@@ -145,18 +138,16 @@ class _Context:
         return np.asarray(self.pop * np.clip(share, 0.0, 1.0), dtype=np.float64)
 
     def compute(self, extra_edges: Sequence[Sequence[Any]] | None = None) -> NetworkMetrics:
-        from parcs._kernels.components import connected_components  # noqa: PLC0415
-
-        net = built_network(self.G, extra_edges=extra_edges) if extra_edges else self.base
+        net = built(self.G, extra_edges=extra_edges) if extra_edges else self.base
+        csr = net.csr
         n_base = len(self.base.geoms)
         km_built = float(net.seg_len.sum()) / 1000.0
-        labels = np.asarray(connected_components(net.indptr, net.indices, net.tails, net.n))
-        on_built = net.has_built_arc()
+        labels = np.asarray(connected_components(csr.indptr, csr.indices, csr.tails, csr.n_nodes))
+        on_built = np.diff(csr.indptr) > 0
         n_comp = len(np.unique(labels[on_built]))
-        comp_km = np.bincount(labels[net.seg_u], weights=net.seg_len, minlength=net.n) / 1000.0
+        comp_km = np.bincount(labels[net.seg_u], weights=net.seg_len, minlength=csr.n_nodes) / 1000.0
         largest = float(comp_km.max()) if len(comp_km) else 0.0
-        rows = _rows(net, self.access.sources, math.inf)
-        pm = place_matrix(self.access, rows)
+        pm = place_matrix(self.access, rows(net, self.access.sources, math.inf))
         network = pm[self.iu, self.ju]
         valid = self.straight > 0
         reach = valid & np.isfinite(network)
@@ -265,7 +256,7 @@ def metrics_table(
     G
         The parcs graph the plan was made on.
     plan
-        Output of :func:`parcs.links.plan_links` (columns ``u``, ``v``, ``length_m``).
+        Output of :func:`parcs.plan_links` (columns ``u``, ``v``, ``length_m``).
     places
         Places table; default ``parcs.places(G)``.
 

@@ -8,7 +8,7 @@ Two sources share one builder:
 
 * a download (``query``, ``polygon`` or ``bbox``) goes through osmnx, with osmnx's own HTTP
   client and cache (``osmnx.settings.use_cache`` / ``cache_folder``); parcs adds none;
-* a local file (``path``) is read with pyosmium (``parcs._osmfile``), which also reads route
+* a local file (``path``) is read with pyosmium (``parcs.network._osmfile``), which also reads route
   relations (osmnx drops them) and works offline for XML, gzip/bzip2 XML and PBF alike.
 """
 
@@ -29,7 +29,8 @@ from pyproj import Transformer
 from shapely.geometry import LineString, MultiPolygon, Polygon
 
 from parcs._log import logger
-from parcs._osmfile import REF_KEYS, RawOSM, RawWay, read_osm_file
+from parcs.graph import undirected_edges
+from parcs.network._osmfile import REF_KEYS, RawOSM, RawWay, read_osm_file
 from parcs.errors import DownloadError, EmptyAreaError, ValidationError
 
 if TYPE_CHECKING:
@@ -280,10 +281,10 @@ def graph_from_osm(
 
 
 def _km_by_kind(G: nx.MultiDiGraph) -> dict[str, float]:
-    """Km per kind, counting each two-way segment once."""
+    """Km per kind, counting each two-way edge once."""
     km: dict[str, float] = defaultdict(float)
-    for _, _, d in G.edges(data=True):
-        km[d["kind"]] += d["length"] / 2000.0
+    for _, _, _, d in undirected_edges(G):
+        km[d["kind"]] += d["length"] / 1000.0
     return dict(km)
 
 
@@ -651,6 +652,32 @@ def _chains(  # noqa: C901
     return chains
 
 
+def _mark_towpaths(
+    raw: RawOSM,
+    ways: list[RawWay],
+    kinds: list[str],
+    xy: dict[int, tuple[float, float]],
+    to_l93: Transformer,
+) -> None:
+    """Make ``towpath`` the cycleway/path/track ways lying mostly along a canal or river."""
+    candidates = [i for i, k in enumerate(kinds) if k in _TOWPATH_CANDIDATES]
+    if not (candidates and raw.waterways):
+        return
+    wlonlat = np.array([pt for line in raw.waterways for pt in line], dtype=np.float64)
+    wx, wy = to_l93.transform(wlonlat[:, 0], wlonlat[:, 1])
+    windex = np.repeat(np.arange(len(raw.waterways)), [len(w) for w in raw.waterways])
+    water = np.asarray(shapely.linestrings(np.column_stack([wx, wy]), indices=windex), dtype=object)
+    pairs = [(xy[a], xy[b]) for i in candidates for a, b in ways[i].segments]
+    owner = np.array([i for i in candidates for _ in ways[i].segments])
+    seg_lines = shapely.linestrings(np.array(pairs))
+    near, length = _fraction_near(seg_lines, water, TOWPATH_DISTANCE_M)
+    near_w = np.bincount(owner, weights=near, minlength=len(ways))
+    len_w = np.bincount(owner, weights=length, minlength=len(ways))
+    for i in candidates:
+        if len_w[i] > 0 and near_w[i] > 0.5 * len_w[i]:
+            kinds[i] = "towpath"
+
+
 def _build_graph(  # noqa: C901, PLR0915
     raw: RawOSM,
     *,
@@ -681,23 +708,7 @@ def _build_graph(  # noqa: C901, PLR0915
     xy = {n: (float(x), float(y)) for n, x, y in zip(node_ids, xs, ys, strict=True)}
 
     # 2. geometric towpaths: cycleway/path/track ways along a canal or river
-    candidates = [i for i, k in enumerate(kinds) if k in _TOWPATH_CANDIDATES]
-    if candidates and raw.waterways:
-        wlonlat = np.array([pt for line in raw.waterways for pt in line], dtype=np.float64)
-        wx, wy = to_l93.transform(wlonlat[:, 0], wlonlat[:, 1])
-        windex = np.repeat(np.arange(len(raw.waterways)), [len(w) for w in raw.waterways])
-        water = np.asarray(
-            shapely.linestrings(np.column_stack([wx, wy]), indices=windex), dtype=object
-        )
-        pairs = [(xy[a], xy[b]) for i in candidates for a, b in ways[i].segments]
-        owner = np.array([i for i in candidates for _ in ways[i].segments])
-        seg_lines = shapely.linestrings(np.array(pairs))
-        near, length = _fraction_near(seg_lines, water, TOWPATH_DISTANCE_M)
-        near_w = np.bincount(owner, weights=near, minlength=len(ways))
-        len_w = np.bincount(owner, weights=length, minlength=len(ways))
-        for i in candidates:
-            if len_w[i] > 0 and near_w[i] > 0.5 * len_w[i]:
-                kinds[i] = "towpath"
+    _mark_towpaths(raw, ways, kinds, xy, to_l93)
 
     # 3. route relations
     way_labels, ev_ways = _route_labels(raw)
@@ -750,7 +761,8 @@ def _build_graph(  # noqa: C901, PLR0915
             "source": "osm",
         }
         edges.append((nodes[0], nodes[-1], {"geometry": lines[c], **attrs}))
-        edges.append((nodes[-1], nodes[0], {"geometry": reversed_lines[c], **attrs}))
+        if nodes[0] != nodes[-1]:  # a ring (self-loop) is stored once
+            edges.append((nodes[-1], nodes[0], {"geometry": reversed_lines[c], **attrs}))
 
     G = nx.MultiDiGraph(crs=CRS)
     used = dict.fromkeys(n for u, v, _ in edges for n in (u, v))

@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from parcs._commands._common import echo, parse_place_or_point, print_json
+from parcs.cli._common import echo, parse_place_or_point, print_json
 
 if TYPE_CHECKING:
     import argparse
@@ -108,16 +108,13 @@ def summary(net: JunctionNetwork) -> dict[str, Any]:
     """Return the JSON summary of a designed network."""
     import numpy as np  # noqa: PLC0415
 
-    from parcs.junctions import (  # noqa: PLC0415
-        DEFAULT_MAX_LINK_M,
-        IDEAL_LINK_M,
-        _min_reuse_distance,
-    )
+    from parcs.junctions import DEFAULT_MAX_LINK_M, IDEAL_LINK_M  # noqa: PLC0415
+    from parcs.junctions.validation import min_reuse_distance  # noqa: PLC0415
 
     L = net.links["length_m"].to_numpy(dtype=float)
     lo, hi = IDEAL_LINK_M
     long_m = DEFAULT_MAX_LINK_M
-    reuse = _min_reuse_distance(net.junctions)
+    reuse = min_reuse_distance(net.junctions)
     return {
         "junctions": len(net.junctions),
         "links": len(net.links),
@@ -165,7 +162,7 @@ def run_nodes(args: argparse.Namespace) -> int:
     if args.osm:
         return _run_osm(args)
     from parcs.junctions import points_noeuds  # noqa: PLC0415
-    from parcs.territory import load_network  # noqa: PLC0415
+    from parcs.network.territory import load_network  # noqa: PLC0415
 
     G = load_network()
     net = points_noeuds(G, **_kwargs(args))

@@ -1,6 +1,8 @@
 """Junction numbering (points nœuds): colour a conflict graph with the numbers 1..99.
 
-Private helper of :mod:`parcs.junctions`. Everything here works on junction *indexes*
+:func:`number_junctions` is the public entry point.
+
+Everything here works on junction *indexes*
 ``0..n-1`` plus an array of external ids used only for deterministic tie-breaking and for error
 messages.
 
@@ -28,14 +30,14 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from scipy.spatial import cKDTree
 
-from parcs.errors import NumberingError
+from parcs.errors import NumberingError, ValidationError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Mapping, Sequence
 
     import numpy.typing as npt
 
-__all__ = ["check_numbering", "colour_junctions", "conflict_pairs"]
+__all__ = ["MAX_NUMBER", "check_numbering", "colour_junctions", "conflict_pairs", "number_junctions"]
 
 MAX_NUMBER = 99
 # precedence when one pair conflicts for several reasons (the most "visible" first)
@@ -318,3 +320,65 @@ def _repair(
             assign(holder, others[0])  # type: ignore[operator]
             return [c]
     return []
+
+
+def number_junctions(
+    xy: npt.ArrayLike,
+    links: Iterable[tuple[int, int]],
+    *,
+    ids: Sequence[int] | None = None,
+    min_reuse_m: float = 5000.0,
+    fixed_numbers: Mapping[int, int] | None = None,
+    choice: Literal["spread", "smallest"] = "spread",
+    distinct_neighbours: bool = True,
+) -> npt.NDArray[np.int64]:
+    """Give junctions numbers 1..99 so that signs are never ambiguous.
+
+    Constraints: linked junctions differ (``adjacent``); the neighbours of a junction differ
+    from each other (``neighbours``, with `distinct_neighbours`); junctions closer than
+    `min_reuse_m` in a straight line differ (``min_reuse_m``); numbers are in 1..99
+    (``range``) and `fixed_numbers` are kept (``fixed``). The numbering is DSATUR (Brélaz 1979)
+    with pre-coloured vertices, deterministic (ties by id), followed by a one-step repair when a
+    junction has no free number.
+
+    Parameters
+    ----------
+    xy
+        Coordinates of the junctions, shape ``(n, 2)``, in metres.
+    links
+        Pairs of junction positions ``(i, j)`` joined by a link.
+    ids
+        External ids used for tie-breaking and messages (default ``0..n-1``).
+    min_reuse_m
+        Minimum straight-line distance between two junctions carrying the same number.
+    fixed_numbers
+        ``{position: number}`` kept as given.
+    choice
+        {"spread", "smallest"}: ``"smallest"`` gives each junction the smallest free number
+        (classic DSATUR, fewest numbers); ``"spread"`` the free number whose nearest use is
+        farthest away (reused numbers as far apart as possible, like signposted networks).
+    distinct_neighbours
+        Also require the neighbours of each junction to carry distinct numbers.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 numbers, one per junction.
+
+    Raises
+    ------
+    NumberingError
+        Naming the failing constraint (``range``, ``adjacent``, ``neighbours``,
+        ``min_reuse_m``) and the junction(s) where it fails.
+    """
+    arr = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+    id_arr = np.arange(len(arr), dtype=np.int64) if ids is None else np.asarray(ids, dtype=np.int64)
+    if len(id_arr) != len(arr):
+        msg = f"`ids` has {len(id_arr)} items but `xy` has {len(arr)} points"
+        raise ValidationError(msg)
+    pairs = conflict_pairs(
+        arr, list(links), min_reuse_m=min_reuse_m, distinct_neighbours=distinct_neighbours
+    )
+    return colour_junctions(
+        len(arr), pairs, ids=id_arr, xy=arr, fixed=dict(fixed_numbers or {}), choice=choice
+    )

@@ -1,6 +1,6 @@
 """The ``parcs`` command line: a thin layer over the public API.
 
-Each subcommand lives in ``parcs/_commands/<name>.py`` and defines
+Each subcommand lives in ``parcs/cli/<name>.py`` and defines
 ``register(subparsers) -> None``, which adds its parser and sets ``func`` (a callable taking the
 parsed ``argparse.Namespace`` and returning an exit code). Errors from :mod:`parcs.errors` are
 printed as one line on stderr with exit code 1.
@@ -33,9 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
-            module = importlib.import_module(f"parcs._commands.{name}")
+            module = importlib.import_module(f"parcs.cli.{name}")
         except ModuleNotFoundError as err:  # a command whose module is not written yet
-            if err.name != f"parcs._commands.{name}":
+            if err.name != f"parcs.cli.{name}":
                 raise
             continue
         module.register(sub)

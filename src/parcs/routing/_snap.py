@@ -1,7 +1,7 @@
-"""Snap points to the nearest point of the nearest edge (private helper of :mod:`parcs.routing`).
+"""Snap points to the nearest point of the nearest edge (private helper of routing).
 
-The index holds one LineString per *undirected* edge of the graph (the u→v copy; the v→u copy
-has the same line reversed), in the graph's projected CRS (EPSG:2154 for parcs graphs). A snap
+The index holds one LineString per *undirected* edge of the graph (the u→v copy with u <= v;
+the v→u copy has the same line reversed), in the graph's projected CRS. A snap
 returns the edge and the position along it as a fraction of the line, from which routing builds
 multi-source offsets.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
@@ -19,6 +19,7 @@ from pyproj import Transformer
 from shapely.ops import substring
 from shapely.strtree import STRtree
 
+from parcs import graph as _graph
 from parcs.errors import EmptyAreaError, SnapError
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ def _transformer(src: str, dst: str) -> Transformer:
 
 def graph_crs(G: nx.MultiDiGraph) -> str:
     """Return the CRS of `G` as a string (EPSG:2154 when the graph does not say)."""
-    return str(G.graph.get("crs", "EPSG:2154"))
+    return _graph.graph_crs(G) or "EPSG:2154"
 
 
 def to_projected(G: nx.MultiDiGraph, lon: float, lat: float) -> tuple[float, float]:
@@ -84,36 +85,21 @@ class Snap:
 
 
 class EdgeIndex:
-    """A spatial index of the undirected edges of a graph.
+    """A spatial index (shapely STRtree) of the undirected edges of a graph.
 
     Parameters
     ----------
-    G
-        A parcs graph (projected CRS).
-    exclude_connectors
-        Leave out gap connectors (edges with ``built=False``), so that a point never snaps onto
-        an edge that routing is told to avoid.
+    edges
+        int[k, 3] ``(u, v, key)`` node ids of each edge.
+    geoms
+        The k edge geometries, each oriented from its ``u`` to its ``v``, in the graph's
+        projected CRS.
     """
 
-    def __init__(self, G: nx.MultiDiGraph, *, exclude_connectors: bool = False) -> None:
-        edges: list[tuple[int, int, int]] = []
-        geoms: list[Any] = []
-        seen: set[tuple[int, int, int]] = set()
-        for u, v, k, data in G.edges(keys=True, data=True):
-            if (v, u, k) in seen:
-                continue
-            if exclude_connectors and not data.get("built", True):
-                continue
-            seen.add((u, v, k))
-            geom = data.get("geometry")
-            if geom is None:
-                nu, nv = G.nodes[u], G.nodes[v]
-                geom = shapely.LineString([(nu["x"], nu["y"]), (nv["x"], nv["y"])])
-            edges.append((u, v, k))
-            geoms.append(geom)
-        self.edges = edges
+    def __init__(self, edges: np.ndarray, geoms: np.ndarray) -> None:
+        self.edges = [tuple(int(i) for i in e) for e in np.asarray(edges).reshape(-1, 3).tolist()]
         self.geoms = np.asarray(geoms, dtype=object)
-        self.tree = STRtree(self.geoms) if geoms else None
+        self.tree = STRtree(self.geoms) if len(self.geoms) else None
 
     def line(self, i: int) -> LineString:
         """Return the geometry of indexed edge `i`."""

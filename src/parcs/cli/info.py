@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from parcs._commands._common import echo, print_json
+from parcs.cli._common import echo, print_json
 
 
 def register(sub: Any) -> None:  # noqa: ANN401
@@ -18,8 +18,8 @@ def register(sub: Any) -> None:  # noqa: ANN401
 
 def run(args: argparse.Namespace) -> int:
     """Print the summary of the embedded network."""
-    from parcs._summary import format_summary, summary  # noqa: PLC0415
-    from parcs.territory import load_network  # noqa: PLC0415
+    from parcs.network.summary import format_summary, summary  # noqa: PLC0415
+    from parcs.network.territory import load_network  # noqa: PLC0415
 
     G = load_network(cache=not args.no_cache)
     info = summary(G)

@@ -1,1 +1,0 @@
-"""Subcommands of the ``parcs`` command line (see :mod:`parcs.cli`)."""

@@ -1,0 +1,403 @@
+"""The embedded Chaîne des parcs network, built from the official layers in ``data/``.
+
+No OpenStreetMap extract of the Artois ships with parcs, so the default network is made from
+the official inventories (see ``data/PROVENANCE.md``):
+
+* the Mission Bassin Minier's *cavaliers* (former mining-railway alignments) inside the three
+  agglomerations, 437.6 km;
+* EuroVélo 5 (OSM relation 5245117, 2022) inside the agglomerations, 82.7 km.
+
+How the graph is built (:func:`build_network`):
+
+1. Both layers are projected to Lambert-93 (EPSG:2154) and split into simple lines.
+2. **EV5 on cavaliers.** Where EV5 runs within ``ev5_overlap_m`` of a cavalier, the EV5 line is
+   dropped and the cavalier edge is marked ``eurovelo=True``: one edge carries both. The EV5
+   pieces that remain are joined to the cavalier where they leave it.
+3. **Snapping.** Every line end lying within ``snap_tolerance_m`` of another line is joined to
+   the nearest point of that line (digitising gaps, level crossings). The default, 25 m, comes
+   from the measurements in ``docs/network.md``.
+4. **Noding.** All lines are split where they cross or touch (``shapely.union_all``) and the
+   attributes of each piece are recovered from the line it came from.
+5. **Degree-2 chains** are merged into one edge with the full geometry, unless the attributes
+   (``kind``, ``eurovelo``, ``name``) change there, as ``osmnx.simplify_graph`` does with
+   ``edge_attrs_differ``.
+6. **Gap connectors.** Components still separated by at most ``max_gap_m`` are joined,
+   shortest gap first (a minimum spanning forest of the gaps), by straight
+   ``kind="connector"``, ``built=False`` edges whose travelled length ``est_length`` is the
+   straight length times ``detour_factor``. They are what the missing-links analysis ranks.
+7. **Places.** Terrils, espaces néo-naturels and communes become places with their access
+   nodes (:func:`artois_places`, :mod:`parcs.network.places`).
+
+Steps 3–6 are the generic line pipeline of :mod:`parcs.network.lines`, the same one
+:func:`parcs.graph_from_lines` runs on any layer; this module adds only what is specific to the
+official layers (reading them, and EuroVélo 5 merged onto the cavaliers it runs on).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from parcs import _data, settings
+from parcs._atomic import write_bytes
+from parcs._log import logger
+from parcs._validate import check_positive
+from parcs.errors import DataError, EmptyAreaError, ValidationError
+from parcs.network import lines
+from parcs.network.places import DEFAULT_ACCESS_M, attach_places
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import networkx as nx
+
+__all__ = [
+    "DEFAULT_DETOUR_FACTOR",
+    "DEFAULT_MAX_GAP_M",
+    "DEFAULT_SNAP_TOLERANCE_M",
+    "artois_places",
+    "attach_artois_places",
+    "build_network",
+    "load_network",
+]
+
+CRS = "EPSG:2154"
+#: Line ends closer than this to another line are joined (see docs/network.md for the
+#: measurements behind the choice).
+DEFAULT_SNAP_TOLERANCE_M = 25.0
+#: Largest straight gap bridged by an unbuilt connector edge.
+DEFAULT_MAX_GAP_M = 1000.0
+#: Travelled length of a connector = straight length × this factor. 1.3 is the usual
+#: network-to-crow-fly ratio of short urban/peri-urban trips (Vybornova et al. 2022 use a
+#: detour threshold of the same order to flag missing links).
+DEFAULT_DETOUR_FACTOR = 1.3
+#: EV5 within this distance of a cavalier is taken to run on it.
+DEFAULT_EV5_OVERLAP_M = 20.0
+
+_CACHE_VERSION = 2
+_MERGE_KEYS = ("kind", "eurovelo", "name", "source")
+_CONNECTOR = {
+    "kind": "connector",
+    "name": "",
+    "eurovelo": False,
+    "routes": "",
+    "built": False,
+    "source": "gap",
+    "surface": "",
+}
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _read_layer(name: str) -> gpd.GeoDataFrame:
+    import geopandas as gpd  # noqa: PLC0415
+    import pyogrio.errors  # noqa: PLC0415
+
+    path = _data.get_path(name)
+    if not path.exists():
+        msg = f"embedded layer {name!r} is missing: {path} does not exist; reinstall parcs"
+        raise DataError(msg)
+    try:
+        gdf = gpd.read_file(path)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as err:
+        msg = f"cannot read embedded layer {name!r} ({path}): {err}; the file is malformed"
+        raise DataError(msg) from err
+    if gdf.crs is None:
+        msg = f"layer {name!r} ({path}) has no CRS; expected EPSG:4326 GeoJSON"
+        raise DataError(msg)
+    return gdf.to_crs(CRS)
+
+
+def _lines(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    out = gdf.explode(index_parts=False, ignore_index=True)
+    out = out[out.geom_type == "LineString"]
+    return out[out.length > 0].reset_index(drop=True)
+
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _ev5_remainder(
+    cav: gpd.GeoDataFrame, ev: gpd.GeoDataFrame, overlap_m: float
+) -> tuple[list[Any], list[Any], Any]:
+    """EV5 pieces not on a cavalier, plus short links where they leave a cavalier."""
+    import shapely  # noqa: PLC0415
+
+    cav_union = shapely.union_all(cav.geometry.to_numpy())
+    cav_buf = shapely.buffer(cav_union, overlap_m, cap_style="flat")
+    rest = shapely.get_parts(shapely.difference(shapely.union_all(ev.geometry.to_numpy()), cav_buf))
+    rest = [g for g in shapely.get_parts(shapely.line_merge(shapely.multilinestrings(rest))) if g.length > overlap_m]
+    links = []
+    for line in rest:
+        for end in (shapely.get_point(line, 0), shapely.get_point(line, -1)):
+            if shapely.distance(end, cav_union) <= overlap_m + 1.0:
+                link = shapely.shortest_line(end, cav_union)
+                if link.length > 0:
+                    links.append(link)
+    ev_buf = shapely.buffer(shapely.union_all(ev.geometry.to_numpy()), overlap_m, cap_style="flat")
+    return rest, links, ev_buf
+
+
+def _file_digest() -> str:
+    h = hashlib.sha1(usedforsecurity=False)
+    for name in sorted(_data.FILES):
+        path = _data.get_path(name)
+        if not path.exists():
+            msg = f"embedded layer {name!r} is missing: {path} does not exist; reinstall parcs"
+            raise DataError(msg)
+        h.update(name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _check_options(**values: float) -> None:
+    for name, value in values.items():
+        check_positive(name, value, unit="metres" if name.endswith("_m") else "")
+    if values["detour_factor"] < 1:
+        msg = (
+            "`detour_factor` must be >= 1 (a path is never shorter than a straight line), "
+            f"got {values['detour_factor']!r}"
+        )
+        raise ValidationError(msg)
+
+
+def _official_lines(ev5_overlap_m: float) -> tuple[np.ndarray, list[dict[str, Any]], Any]:
+    """The cavaliers and the EV5 pieces off them, their attributes, and the EV5 buffer."""
+    cav = _lines(_read_layer("cavaliers"))
+    ev = _lines(_read_layer("eurovelo5"))
+    if cav.empty:
+        msg = "the cavaliers layer holds no line; the embedded data is damaged, reinstall parcs"
+        raise EmptyAreaError(msg)
+    ev_rest, ev_links, ev_buf = _ev5_remainder(cav, ev, ev5_overlap_m)
+    base = {"eurovelo": False, "routes": "", "built": True, "surface": ""}
+    cav_attrs = [
+        {**base, "kind": "cavalier", "name": n if isinstance(n, str) else "", "source": "cavaliers"}
+        for n in cav["nom"]
+    ]
+    ev_attr = {**base, "kind": "eurovelo", "name": "EuroVelo 5", "source": "eurovelo5"}
+    geoms = np.concatenate([cav.geometry.to_numpy(), np.array(ev_rest + ev_links, dtype=object)])
+    return geoms, cav_attrs + [ev_attr] * (len(ev_rest) + len(ev_links)), ev_buf
+
+
+def _mark_eurovelo(ev_buf: Any) -> lines.PieceHook:  # noqa: ANN401
+    """A piece hook: pieces lying mostly within the EV5 buffer carry EuroVélo 5."""
+
+    def mark(pieces: np.ndarray, attrs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        import shapely  # noqa: PLC0415
+
+        length = shapely.length(pieces)
+        on_ev = shapely.length(shapely.intersection(pieces, ev_buf)) >= 0.5 * length
+        out = []
+        for a, ev in zip(attrs, on_ev.tolist(), strict=True):
+            flag = a["kind"] == "eurovelo" or bool(ev)
+            source = "cavaliers+eurovelo5" if flag and a["kind"] == "cavalier" else a["source"]
+            out.append({**a, "eurovelo": flag, "routes": "EV5" if flag else "", "source": source})
+        return out
+
+    return mark
+
+
+def build_network(
+    *,
+    snap_tolerance_m: float = DEFAULT_SNAP_TOLERANCE_M,
+    max_gap_m: float = DEFAULT_MAX_GAP_M,
+    detour_factor: float = DEFAULT_DETOUR_FACTOR,
+    ev5_overlap_m: float = DEFAULT_EV5_OVERLAP_M,
+    access_m: float = DEFAULT_ACCESS_M,
+    connectors: bool = True,
+) -> nx.MultiDiGraph:
+    """Build the embedded Chaîne des parcs network from the official layers.
+
+    Parameters
+    ----------
+    snap_tolerance_m
+        Line ends within this distance of another line are joined to it (metres, > 0).
+        Default 25 m: see ``docs/network.md`` for the measured effect of 1–100 m.
+    max_gap_m
+        Largest straight gap bridged by an unbuilt ``connector`` edge (metres, > 0).
+    detour_factor
+        Travelled length of a connector = straight length × `detour_factor` (>= 1).
+    ev5_overlap_m
+        EuroVélo 5 within this distance of a cavalier is taken to run on it.
+    access_m
+        Network nodes within this distance of a park or terril are its access nodes.
+    connectors
+        Add the gap connectors (True) or return only the built alignments (False).
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The graph described in ``docs/graph-format.md``, with places in
+        ``G.graph["parcs_places"]``.
+
+    Raises
+    ------
+    ValidationError
+        If a distance is not a positive number or `detour_factor` < 1.
+    DataError
+        If an embedded layer is missing or malformed.
+    """
+    _check_options(
+        snap_tolerance_m=snap_tolerance_m,
+        max_gap_m=max_gap_m,
+        ev5_overlap_m=ev5_overlap_m,
+        access_m=access_m,
+        detour_factor=detour_factor,
+    )
+    geoms, attrs, ev_buf = _official_lines(ev5_overlap_m)
+    G = lines.graph_from_segments(
+        geoms,
+        attrs,
+        crs=CRS,
+        snap_m=float(snap_tolerance_m),
+        merge_keys=_MERGE_KEYS,
+        max_gap_m=float(max_gap_m) if connectors else None,
+        detour_factor=float(detour_factor),
+        connector=_CONNECTOR,
+        graph_attrs={
+            "name": "Chaîne des parcs: embedded official layers (cavaliers + EuroVélo 5)",
+            "source": "embedded",
+            "snap_tolerance_m": float(snap_tolerance_m),
+            "max_gap_m": float(max_gap_m),
+            "detour_factor": float(detour_factor),
+        },
+        edit_pieces=_mark_eurovelo(ev_buf),
+    )
+    attach_places(G, artois_places(), access_m=access_m)
+    logger.info(
+        "built embedded network: %d nodes, %d edges, %d places",
+        G.number_of_nodes(),
+        G.number_of_edges(),
+        len(G.graph["parcs_places"]),
+    )
+    return G
+
+
+# --------------------------------------------------------------------------- places
+
+
+def artois_places() -> gpd.GeoDataFrame:
+    """Return the embedded Artois places: terrils, espaces néo-naturels and the 150 communes.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:2154; ``name``, ``kind`` ({"terril", "espace_neonaturel", "commune"}), ``ref``
+        (terril number, INSEE code), ``alt_name``, ``population`` (communes), ``epci``.
+    """
+    import geopandas as gpd  # noqa: PLC0415
+    import pandas as pd  # noqa: PLC0415
+
+    ter = _read_layer("terrils")
+    esp = _read_layer("espaces_neonaturels")
+    com = _read_layer("communes")
+
+    def frame(gdf: gpd.GeoDataFrame, kind: str, **cols: Any) -> pd.DataFrame:  # noqa: ANN401
+        base = {"name": gdf["nom"].astype(str), "kind": kind, "ref": "", "alt_name": ""}
+        return pd.DataFrame({**base, "population": 0, "epci": "", **cols, "geometry": gdf.geometry.to_numpy()})
+
+    frames = [
+        frame(
+            ter,
+            "terril",
+            ref=ter["no_terril"].fillna("").astype(str),
+            alt_name=ter["nom_usuel"].fillna("").astype(str),
+            epci=ter["sigle"].astype(str),
+        ),
+        frame(esp, "espace_neonaturel"),
+        frame(
+            com,
+            "commune",
+            ref=com["insee"].astype(str),
+            population=com["population_2026cog"].astype(int),
+            epci=com["epci_sigle"].astype(str),
+        ),
+    ]
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=CRS)
+
+
+def attach_artois_places(G: nx.MultiDiGraph, *, access_m: float = DEFAULT_ACCESS_M) -> nx.MultiDiGraph:
+    """Attach the embedded Artois places to `G` (for example an OSM graph of the area).
+
+    The access nodes are computed on `G`, in its own CRS. Returns `G`, modified in place.
+    """
+    return attach_places(G, artois_places(), access_m=access_m)
+
+
+# --------------------------------------------------------------------------- cache
+
+
+def load_network(
+    *,
+    snap_tolerance_m: float = DEFAULT_SNAP_TOLERANCE_M,
+    max_gap_m: float = DEFAULT_MAX_GAP_M,
+    detour_factor: float = DEFAULT_DETOUR_FACTOR,
+    connectors: bool = True,
+    cache: bool = True,
+) -> nx.MultiDiGraph:
+    """Return the embedded Chaîne des parcs network as an osmnx-style graph.
+
+    The first call builds it from the official layers (:func:`build_network`, about 1–2 s) and
+    stores it in the user cache (``$PARCS_CACHE_DIR`` or ``~/.cache/parcs``); later calls with
+    the same parameters and data load it from there. The cache key includes a hash of the data
+    files, of this module's code and the parcs version, so it never serves a stale network.
+
+    Parameters
+    ----------
+    snap_tolerance_m, max_gap_m, detour_factor, connectors
+        See :func:`build_network`.
+    cache
+        Read and write the on-disk cache (a failure to write it is ignored).
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        See ``docs/graph-format.md``.
+
+    Examples
+    --------
+    >>> import parcs
+    >>> G = parcs.load_network()
+    >>> G.graph["crs"]
+    'EPSG:2154'
+    """
+    from parcs import __version__  # noqa: PLC0415
+
+    for name, value in (("snap_tolerance_m", snap_tolerance_m), ("max_gap_m", max_gap_m)):
+        check_positive(name, value, unit="metres")
+    kwargs = {
+        "snap_tolerance_m": float(snap_tolerance_m),
+        "max_gap_m": float(max_gap_m),
+        "detour_factor": float(detour_factor),
+        "connectors": bool(connectors),
+    }
+    if not cache:
+        return build_network(**kwargs)  # type: ignore[arg-type]
+    key = hashlib.sha1(
+        repr((
+            _CACHE_VERSION, __version__, _file_digest(), sorted(kwargs.items()),
+            hashlib.sha1(Path(__file__).read_bytes(), usedforsecurity=False).hexdigest(),
+        )).encode(),
+        usedforsecurity=False,
+    ).hexdigest()[:16]
+    path = settings.cache_dir() / f"network-{key}.pickle"
+    if path.exists():
+        try:
+            with path.open("rb") as fh:
+                G = pickle.load(fh)  # noqa: S301 - our own cache file
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as err:
+            logger.warning("ignoring unreadable network cache %s: %s", path, err)
+        else:
+            logger.info("loaded embedded network from cache %s", path)
+            return G  # type: ignore[no-any-return]
+    G = build_network(**kwargs)  # type: ignore[arg-type]
+    try:
+        write_bytes(path, pickle.dumps(G, protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError as err:
+        logger.warning("could not write the network cache %s: %s", path, err)
+    return G
