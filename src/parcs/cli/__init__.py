@@ -13,32 +13,39 @@ import importlib
 import sys
 from typing import TYPE_CHECKING
 
+from parcs.cli._common import add_graph_option
 from parcs.errors import ParcsError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
 # one module per subcommand group, in help order
-COMMAND_MODULES = ("info", "demo", "route", "nodes", "gaps", "map")
+COMMAND_MODULES = ("info", "demo", "build", "route", "nodes", "gaps", "map")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every subcommand registered."""
     parser = argparse.ArgumentParser(
         prog="parcs",
-        description="Route planning on the Chaîne des parcs greenways (Artois).",
+        description=(
+            "Route planning on greenway networks: the embedded Chaîne des parcs (Artois) by "
+            "default, or any graph saved by `parcs build` (--graph)."
+        ),
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars or logs")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument(
+        "--graph",
+        metavar="GRAPH.gpkg",
+        help="run on this saved graph (made by `parcs build`; default $PARCS_GRAPH, else the "
+        "embedded Artois network)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"parcs.cli.{name}")
-        except ModuleNotFoundError as err:  # a command whose module is not written yet
-            if err.name != f"parcs.cli.{name}":
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(f"parcs.cli.{name}").register(sub)
+    for name, command in sub.choices.items():
+        if name != "build":
+            add_graph_option(command)
     return parser
 
 

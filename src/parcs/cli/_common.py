@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Iterator
+
+    import networkx as nx
 
 
 def _default(obj: Any) -> Any:  # noqa: ANN401
@@ -47,3 +55,72 @@ def parse_place_or_point(text: str) -> str | tuple[float, float]:
 def progress_enabled(args: Any) -> bool:  # noqa: ANN401
     """Progress bars only in an interactive terminal and without ``--quiet``."""
     return (not getattr(args, "quiet", False)) and sys.stderr.isatty()
+
+
+def graph_path(args: Any) -> Path | None:  # noqa: ANN401
+    """The saved graph the command runs on: ``--graph``, else ``$PARCS_GRAPH``, else None."""
+    from parcs import settings  # noqa: PLC0415
+    from parcs.errors import DataError  # noqa: PLC0415
+
+    given = getattr(args, "graph", None)
+    if given:
+        path = Path(given).expanduser()
+        if not path.is_file():
+            msg = (
+                f"`--graph` {given!r} is not a file; build one with "
+                "`parcs build --osm FILE --out GRAPH.gpkg` (or --lines, --place, --bbox)"
+            )
+            raise DataError(msg)
+        return path
+    return settings.graph_path()
+
+
+def load_graph(args: Any, **network_kw: Any) -> nx.MultiDiGraph:  # noqa: ANN401
+    """Load the graph of a command: the saved ``--graph`` one, else the embedded Artois network.
+
+    `network_kw` go to :func:`parcs.load_network` (for example ``cache=False``) and are
+    ignored for a saved graph.
+    """
+    path = graph_path(args)
+    if path is None:
+        from parcs.network.territory import load_network  # noqa: PLC0415
+
+        return load_network(**network_kw)
+    from parcs.io import load_graph as _load  # noqa: PLC0415
+
+    return _load(path)
+
+
+def add_graph_option(parser: argparse.ArgumentParser) -> None:
+    """Let a subcommand take ``--graph`` after its name too (``parcs route --graph G.gpkg``)."""
+    import argparse  # noqa: PLC0415
+
+    parser.add_argument(
+        "--graph",
+        metavar="GRAPH.gpkg",
+        default=argparse.SUPPRESS,
+        help="run on this saved graph (parcs build) instead of the embedded network",
+    )
+
+
+class Steps:
+    """A tqdm bar over named steps, shown only when progress is enabled."""
+
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        self._bar: Any = None
+        if enabled:
+            from tqdm import tqdm  # noqa: PLC0415
+
+            self._bar = tqdm(total=total, unit="step", leave=False)
+
+    @contextlib.contextmanager
+    def step(self, label: str) -> Iterator[None]:
+        if self._bar is not None:
+            self._bar.set_description(label)
+        yield
+        if self._bar is not None:
+            self._bar.update(1)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()

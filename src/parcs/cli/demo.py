@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from parcs.cli._common import echo
+from parcs.cli._common import echo, load_graph
 
 DEFAULT_FROM = "Parc de la Lawe"
 DEFAULT_TO = "Calonnix - Parc de la clarence"
@@ -19,11 +19,67 @@ def register(sub: Any) -> None:  # noqa: ANN401
         help="build the embedded network, print its summary, write a map and a route",
     )
     p.add_argument("--out", default="parcs-demo", help="output folder (default: parcs-demo)")
-    p.add_argument("--from", dest="orig", default=DEFAULT_FROM, help=f"start place (default: {DEFAULT_FROM})")
-    p.add_argument("--to", dest="dest", default=DEFAULT_TO, help=f"end place (default: {DEFAULT_TO})")
+    p.add_argument(
+        "--from",
+        dest="orig",
+        help=f"start place (default: {DEFAULT_FROM}; on another graph, its largest park)",
+    )
+    p.add_argument(
+        "--to",
+        dest="dest",
+        help=f"end place (default: {DEFAULT_TO}; on another graph, the park farthest from it)",
+    )
     p.add_argument("--profile", default="bike", help="walk, bike or ebike (default: bike)")
     p.add_argument("--tiles", default="OpenStreetMap", help="map tiles, or 'none'")
     p.set_defaults(func=run)
+
+
+def _ends(args: argparse.Namespace, G: Any) -> tuple[Any, Any]:  # noqa: ANN401
+    """The route of the demo: the given places, the two default parks, or on another graph its
+    largest park with a place access node and the reachable park farthest from it (else the
+    two ends of the longest shortest path found from the first node)."""
+    if args.orig and args.dest:
+        return args.orig, args.dest
+    if G.graph.get("source") == "embedded":
+        return args.orig or DEFAULT_FROM, args.dest or DEFAULT_TO
+    import numpy as np  # noqa: PLC0415
+
+    from parcs._kernels.dijkstra import dijkstra  # noqa: PLC0415
+    from parcs.csr import csr_of  # noqa: PLC0415
+    from parcs.network.places import PARK_KINDS  # noqa: PLC0415
+
+    csr = csr_of(G)
+    pl = G.graph.get("parcs_places")
+    parks = None if pl is None else pl[pl["kind"].isin(list(PARK_KINDS)) & pl["reached"]]
+    if parks is not None and len(parks) > 1:
+        parks = parks.sort_values("area_ha", ascending=False)
+        first = parks.iloc[0]
+        src = csr.index_of(list(first["access_nodes"]))
+        dist = _one_to_all(dijkstra, csr, src)
+        far = [float(np.min(dist[csr.index_of(list(a))])) for a in parks["access_nodes"]]
+        far_ok = [d if np.isfinite(d) else -1.0 for d in far]
+        best = int(np.argmax(far_ok))
+        if far_ok[best] > 0:
+            return args.orig or first, args.dest or parks.iloc[best]
+    start = int(np.argmax(np.diff(csr.indptr)))
+    dist = _one_to_all(dijkstra, csr, np.array([start]))
+    end = int(np.argmax(np.where(np.isfinite(dist), dist, -1.0)))
+    return args.orig or int(csr.node_ids[start]), args.dest or int(csr.node_ids[end])
+
+
+def _one_to_all(dijkstra: Any, csr: Any, src: Any) -> Any:  # noqa: ANN401
+    import numpy as np  # noqa: PLC0415
+
+    return dijkstra(
+        csr.indptr,
+        csr.indices,
+        csr.weights["length"],
+        np.asarray(src, dtype=np.int64),
+        np.zeros(len(src)),
+        np.zeros(0, dtype=np.int64),
+        np.inf,
+        np.zeros(0, dtype=np.bool_),
+    )[0]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,10 +90,11 @@ def run(args: argparse.Namespace) -> int:
     from parcs.network.summary import format_summary  # noqa: PLC0415
 
     out = Path(args.out)
-    G = parcs.load_network()
+    G = load_graph(args)
     echo(format_summary(parcs.summary(G)))
     echo()
-    route = parcs.route(G, args.orig, args.dest, profile=args.profile)
+    orig, dest = _ends(args, G)
+    route = parcs.route(G, orig, dest, profile=args.profile)
     km = ", ".join(
         f"{k} {v:.1f} km" for k, v in route.km_by_kind.items() if v > 0 and k != "connector"
     )

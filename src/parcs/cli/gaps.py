@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from parcs.cli._common import echo, print_json
+from parcs.cli._common import echo, load_graph, print_json
 
 if TYPE_CHECKING:
     import argparse
@@ -65,13 +65,12 @@ def run(args: argparse.Namespace) -> int:
     from parcs.errors import ValidationError  # noqa: PLC0415
     from parcs.links import missing_links, plan_links, write_report  # noqa: PLC0415
     from parcs.links import metrics_table  # noqa: PLC0415
-    from parcs.network.territory import load_network  # noqa: PLC0415
 
     if args.top < 1:
         msg = f"`--top` must be >= 1, got {args.top!r}"
         raise ValidationError(msg)
     cap_m = float(args.cap_km) * 1000.0
-    G = load_network()
+    G = load_graph(args)
     cands = missing_links(G, cap_m=cap_m)
     plan = plan_links(G, budget_km=args.budget_km, candidates=cands, by=args.by, cap_m=cap_m)
     table = metrics_table(G, plan)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from parcs.cli._common import echo, print_json
+from parcs.cli._common import echo, load_graph, print_json
 
 
 def register(sub: Any) -> None:  # noqa: ANN401
@@ -19,9 +19,8 @@ def register(sub: Any) -> None:  # noqa: ANN401
 def run(args: argparse.Namespace) -> int:
     """Print the summary of the embedded network."""
     from parcs.network.summary import format_summary, summary  # noqa: PLC0415
-    from parcs.network.territory import load_network  # noqa: PLC0415
 
-    G = load_network(cache=not args.no_cache)
+    G = load_graph(args, cache=not args.no_cache)
     info = summary(G)
     if args.json:
         print_json(info)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING, Any
 
-from parcs.cli._common import echo, parse_place_or_point, progress_enabled
+from parcs.cli._common import Steps, echo, load_graph, parse_place_or_point, progress_enabled
 from parcs.errors import LoopError, ValidationError
 
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Iterator
 
 
 def register(sub: Any) -> None:  # noqa: ANN401
@@ -67,29 +65,6 @@ def register(sub: Any) -> None:  # noqa: ANN401
     e.set_defaults(func=run_export)
 
 
-class _Steps:
-    """A tqdm bar over named steps, shown only when progress is enabled."""
-
-    def __init__(self, total: int, *, enabled: bool) -> None:
-        self._bar: Any = None
-        if enabled:
-            from tqdm import tqdm  # noqa: PLC0415
-
-            self._bar = tqdm(total=total, unit="step", leave=False)
-
-    @contextlib.contextmanager
-    def step(self, label: str) -> Iterator[None]:
-        if self._bar is not None:
-            self._bar.set_description(label)
-        yield
-        if self._bar is not None:
-            self._bar.update(1)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-
-
 def run_map(args: argparse.Namespace) -> int:
     """Draw the map asked for on the command line and write it."""
     import parcs  # noqa: PLC0415
@@ -102,10 +77,10 @@ def run_map(args: argparse.Namespace) -> int:
     if args.profile:
         kw["profile"] = args.profile
     total = 3 + bool(args.route) + bool(args.loop) + args.nodes + args.gaps
-    steps = _Steps(total, enabled=progress_enabled(args))
+    steps = Steps(total, enabled=progress_enabled(args))
     try:
         with steps.step("loading network"):
-            G = parcs.load_network()
+            G = load_graph(args)
         routes = []
         if args.route:
             with steps.step("routing"):
@@ -154,10 +129,10 @@ def run_export(args: argparse.Namespace) -> int:
     from parcs import io  # noqa: PLC0415
 
     total = 2 + args.nodes + args.gaps
-    steps = _Steps(total, enabled=progress_enabled(args))
+    steps = Steps(total, enabled=progress_enabled(args))
     try:
         with steps.step("loading network"):
-            G = parcs.load_network()
+            G = load_graph(args)
         layers: dict[str, Any] = {}
         graph = G
         if args.nodes:

@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from parcs.cli._common import echo, parse_place_or_point, print_json
+from parcs.cli._common import echo, load_graph, parse_place_or_point, print_json
 
 if TYPE_CHECKING:
     import argparse
@@ -162,9 +162,8 @@ def run_nodes(args: argparse.Namespace) -> int:
     if args.osm:
         return _run_osm(args)
     from parcs.junctions import points_noeuds  # noqa: PLC0415
-    from parcs.network.territory import load_network  # noqa: PLC0415
 
-    G = load_network()
+    G = load_graph(args)
     net = points_noeuds(G, **_kwargs(args))
     if args.plan:
         numbers = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from parcs.cli._common import echo, parse_place_or_point, print_json
+from parcs.cli._common import echo, load_graph, parse_place_or_point, print_json
 
 if TYPE_CHECKING:
     import argparse
@@ -84,11 +84,10 @@ def _describe(r: Route) -> str:
 def run_route(args: argparse.Namespace) -> int:
     """Compute and print one route."""
     from parcs.routing import route  # noqa: PLC0415
-    from parcs.network.territory import load_network  # noqa: PLC0415
 
     # no warmup(): one query needs only two kernels, loaded (or compiled) on first use,
     # whereas warmup() would load every kernel from the numba cache (~0.25 s each)
-    G = load_network()
+    G = load_graph(args)
     r = route(
         G,
         parse_place_or_point(args.orig),
@@ -113,9 +112,8 @@ def run_route(args: argparse.Namespace) -> int:
 def run_loop(args: argparse.Namespace) -> int:
     """Compute and print round trips."""
     from parcs.routing import round_trip  # noqa: PLC0415
-    from parcs.network.territory import load_network  # noqa: PLC0415
 
-    G = load_network()
+    G = load_graph(args)
     loops = round_trip(
         G,
         parse_place_or_point(args.start),
