@@ -15,12 +15,20 @@ file calls changes (the heap in ``dijkstra.py``, used by ``many.py``, ``astar.py
 ``gain.py``), the callers would keep running stale machine code from a warm cache. So at
 import, when any kernel source differs from the last run, this package's cache files are
 cleared (:func:`clear_stale_cache`).
+
+numba caches next to the sources (``_kernels/__pycache__``). A read-only install (system
+package, ``pip install --target`` on a read-only disk) has no such folder: then the cache goes
+to ``$PARCS_CACHE_DIR/numba-<digest of the kernel sources>`` (or the same name in the system
+temporary folder), so a changed kernel never meets a stale cache there either; if no folder is
+writable, caching is turned off with one warning and every process compiles again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
+import warnings
 from pathlib import Path
 
 import numba
@@ -37,6 +45,49 @@ CACHE: bool = os.environ.get("PARCS_NUMBA_CACHE", "1").strip().lower() not in {
 _STAMP = "parcs-kernels.sha1"
 
 
+def _digest(folder: Path) -> str:
+    digest = hashlib.sha1(usedforsecurity=False)
+    for src in sorted(folder.glob("*.py")):
+        digest.update(src.name.encode())
+        digest.update(src.read_bytes())
+    return digest.hexdigest()
+
+
+def _writable(folder: Path) -> bool:
+    """Create `folder` if needed and tell whether a file can be written in it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with tempfile.NamedTemporaryFile(dir=folder):
+            pass
+    except OSError:
+        return False
+    return True
+
+
+def choose_cache_dir(folder: Path) -> bool:
+    """Make sure numba has a writable cache folder for the kernels in `folder`.
+
+    Returns False when none is writable (caching must then be off). Sets
+    ``numba.config.CACHE_DIR`` when the in-tree ``__pycache__`` is not writable.
+    """
+    if numba.config.CACHE_DIR or _writable(folder / "__pycache__"):
+        return True
+    from parcs import settings  # noqa: PLC0415 - only for read-only installs
+
+    name = f"numba-{_digest(folder)[:12]}"
+    try:
+        base = settings.cache_dir()
+    except Exception:  # noqa: BLE001 - a bad $PARCS_CACHE_DIR falls back to the temp folder
+        base = None
+    uid = getattr(os, "getuid", lambda: 0)()
+    tmp = Path(tempfile.gettempdir()) / f"parcs-{uid}" / name
+    for candidate in [*([base / name] if base else []), tmp]:
+        if _writable(candidate):
+            numba.config.CACHE_DIR = str(candidate)
+            return True
+    return False
+
+
 def clear_stale_cache(folder: Path) -> bool:
     """Delete numba's cache files of `folder` if its kernel sources changed since last time.
 
@@ -44,14 +95,11 @@ def clear_stale_cache(folder: Path) -> bool:
     Returns True when cache files were cleared. Errors (a read-only install) are ignored:
     numba then uses its own user-wide cache directory.
     """
-    digest = hashlib.sha1(usedforsecurity=False)
-    for src in sorted(folder.glob("*.py")):
-        digest.update(src.name.encode())
-        digest.update(src.read_bytes())
+    digest = _digest(folder)
     cache = folder / "__pycache__"
     stamp = cache / _STAMP
     try:
-        if stamp.read_text(encoding="ascii") == digest.hexdigest():
+        if stamp.read_text(encoding="ascii") == digest:
             return False
     except OSError:
         pass
@@ -59,14 +107,23 @@ def clear_stale_cache(folder: Path) -> bool:
         cache.mkdir(exist_ok=True)
         for stale in (*cache.glob("*.nbi"), *cache.glob("*.nbc")):
             stale.unlink(missing_ok=True)
-        stamp.write_text(digest.hexdigest(), encoding="ascii")
+        stamp.write_text(digest, encoding="ascii")
     except OSError:
         return False
     return True
 
 
-if CACHE:
-    clear_stale_cache(Path(__file__).parent)
+if CACHE and not numba.config.DISABLE_JIT:
+    if choose_cache_dir(Path(__file__).parent):
+        clear_stale_cache(Path(__file__).parent)
+    else:
+        CACHE = False
+        warnings.warn(
+            "parcs: no writable folder for numba's cache (read-only install and "
+            "$PARCS_CACHE_DIR/tmp not writable); kernels are compiled in every process",
+            RuntimeWarning,
+            stacklevel=2,
+        )
 
 #: Serial kernels: compiled on first call, cached on disk, release the GIL.
 jit = numba.njit(cache=CACHE, nogil=True)

@@ -8,13 +8,15 @@ the same kernel without it (docs/kernels.md, "Prefetching"). The Dijkstra kernel
 graphs of at least :data:`PREFETCH_MIN_ARCS` arcs; A*, whose searches are short, never.
 
 A prefetch is only a hint: it never faults and never changes a result, even for an address
-one past the end of an array.
+one past the end of an array. With ``NUMBA_DISABLE_JIT=1`` (kernels run as plain Python, e.g.
+for coverage) it is a no-op function.
 """
 
 from __future__ import annotations
 
 import typing
 
+import numba
 from llvmlite import ir
 from numba.core import cgutils, types
 from numba.extending import intrinsic
@@ -30,8 +32,12 @@ PREFETCH_MIN_ARCS = 1 << 16
 _I32 = ir.IntType(32)
 
 
+def _prefetch_python(arr, i):  # type: ignore[no-untyped-def]  # noqa: ARG001
+    """Pure-Python stand-in: a hint has nothing to do when nothing is compiled."""
+
+
 @intrinsic
-def prefetch(typingctx, arr, i):  # type: ignore[no-untyped-def]  # noqa: ARG001
+def _prefetch_llvm(typingctx, arr, i):  # type: ignore[no-untyped-def]  # noqa: ARG001
     """Hint the CPU to load ``arr[i]`` into every cache level (LLVM ``llvm.prefetch``).
 
     ``i`` is not checked against the array bounds and may not be negative.
@@ -54,6 +60,9 @@ def prefetch(typingctx, arr, i):  # type: ignore[no-untyped-def]  # noqa: ARG001
         return context.get_dummy_value()
 
     return sig, codegen
+
+
+prefetch = _prefetch_python if numba.config.DISABLE_JIT else _prefetch_llvm
 
 
 @jit

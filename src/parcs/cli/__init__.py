@@ -2,8 +2,12 @@
 
 Each subcommand lives in ``parcs/cli/<name>.py`` and defines
 ``register(subparsers) -> None``, which adds its parser and sets ``func`` (a callable taking the
-parsed ``argparse.Namespace`` and returning an exit code). Errors from :mod:`parcs.errors` are
-printed as one line on stderr with exit code 1.
+parsed ``argparse.Namespace`` and returning an exit code).
+
+Every failure prints ONE line on stderr, ``parcs CMD: error: ...``, and exits non-zero: wrong
+arguments (exit 2), errors from :mod:`parcs.errors` and file-system errors (exit 1), an
+interruption (exit 130). An unexpected exception says so in one line too; ``--debug`` shows
+the traceback instead.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from parcs.cli._common import add_graph_option
 from parcs.errors import ParcsError
@@ -23,9 +27,25 @@ if TYPE_CHECKING:
 COMMAND_MODULES = ("info", "demo", "build", "route", "nodes", "gaps", "map")
 
 
+_MAX_MESSAGE = 600  # characters of an error message shown on the terminal
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line: ``parcs CMD: error: ...``."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print the one-line error and exit with status 2."""
+        self.exit(2, f"{self.prog}: error: {_one_line(message)} (see `{self.prog} --help`)\n")
+
+
+def _one_line(text: str) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= _MAX_MESSAGE else flat[: _MAX_MESSAGE - 1] + "…"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every subcommand registered."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="parcs",
         description=(
             "Route planning on greenway networks: the embedded Chaîne des parcs (Artois) by "
@@ -35,12 +55,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars or logs")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of an unexpected error"
+    )
+    parser.add_argument(
         "--graph",
         metavar="GRAPH.gpkg",
         help="run on this saved graph (made by `parcs build`; default $PARCS_GRAPH, else the "
         "embedded Artois network)",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
     for name in COMMAND_MODULES:
         importlib.import_module(f"parcs.cli.{name}").register(sub)
     for name, command in sub.choices.items():
@@ -57,11 +82,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         from parcs._log import enable_console_logging  # noqa: PLC0415
 
         enable_console_logging()
+    prefix = f"parcs {args.command}: error:"
     try:
         return int(args.func(args))
     except ParcsError as err:
-        sys.stderr.write(f"parcs {args.command}: error: {err}\n")
-        return 1
+        sys.stderr.write(f"{prefix} {_one_line(str(err))}\n")
+    except OSError as err:  # a file that cannot be read or written: the user can fix it
+        where = f" {err.filename!r}" if getattr(err, "filename", None) else ""
+        reason = err.strerror or str(err)
+        sys.stderr.write(f"{prefix} cannot use{where}: {_one_line(reason)}\n")
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{prefix} interrupted\n")
+        return 130
+    except Exception as err:
+        if args.debug:
+            raise
+        sys.stderr.write(
+            f"{prefix} unexpected {type(err).__name__}: {_one_line(str(err))} (a bug: run "
+            "again with --debug for the traceback and report it)\n"
+        )
+    return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -124,3 +124,74 @@ class Steps:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
+
+
+def output_file(text: str | None, *, flag: str, suffixes: tuple[str, ...]) -> Path | None:
+    """Check an output file given on the command line, before any work is done.
+
+    Parameters
+    ----------
+    text
+        The path the user typed (None: no output asked for).
+    flag
+        The option name, for the messages (``--gpx``).
+    suffixes
+        Allowed file endings (``(".gpx",)``).
+
+    Returns
+    -------
+    pathlib.Path or None
+        The path.
+
+    Raises
+    ------
+    ValidationError
+        If the path is a folder, has another ending, or its folder cannot be written.
+    """
+    if text is None:
+        return None
+    from parcs.errors import ValidationError  # noqa: PLC0415
+
+    path = Path(text).expanduser()
+    if path.is_dir():
+        msg = f"`{flag}` {text!r} is a folder; give a file name ending in {' or '.join(suffixes)}"
+        raise ValidationError(msg)
+    if not path.name.lower().endswith(suffixes):
+        msg = f"`{flag}` {text!r} must end in {' or '.join(suffixes)}"
+        raise ValidationError(msg)
+    _check_writable(path.parent, text, flag)
+    return path
+
+
+def output_folder(text: str, *, flag: str) -> Path:
+    """Check an output folder given on the command line, before any work is done.
+
+    Raises
+    ------
+    ValidationError
+        If the path is an existing file or cannot be created or written.
+    """
+    from parcs.errors import ValidationError  # noqa: PLC0415
+
+    path = Path(text).expanduser()
+    if path.exists() and not path.is_dir():
+        msg = f"`{flag}` {text!r} is a file; give a folder (it is created if needed)"
+        raise ValidationError(msg)
+    _check_writable(path, text, flag)
+    return path
+
+
+def _check_writable(folder: Path, text: str, flag: str) -> None:
+    import os  # noqa: PLC0415
+
+    from parcs.errors import ValidationError  # noqa: PLC0415
+
+    existing = folder if str(folder) else Path()
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        msg = f"`{flag}` {text!r}: {str(existing)!r} is a file, so no folder can be made there"
+        raise ValidationError(msg)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        msg = f"`{flag}` {text!r}: the folder {str(existing)!r} is not writable"
+        raise ValidationError(msg)

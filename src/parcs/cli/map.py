@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from parcs.cli._common import Steps, echo, load_graph, parse_place_or_point, progress_enabled
+from parcs.cli._common import (
+    Steps,
+    echo,
+    load_graph,
+    output_file,
+    output_folder,
+    parse_place_or_point,
+    progress_enabled,
+)
 from parcs.errors import LoopError, ValidationError
 
 if TYPE_CHECKING:
@@ -76,6 +84,7 @@ def run_map(args: argparse.Namespace) -> int:
     kw: dict[str, Any] = {}
     if args.profile:
         kw["profile"] = args.profile
+    out_path = output_file(args.out, flag="--out", suffixes=(".html", ".htm"))
     total = 3 + bool(args.route) + bool(args.loop) + args.nodes + args.gaps
     steps = Steps(total, enabled=progress_enabled(args))
     try:
@@ -114,7 +123,7 @@ def run_map(args: argparse.Namespace) -> int:
                 simplify_m=args.simplify_m,
             )
         with steps.step("writing"):
-            out = maps.save_map(m, args.out)
+            out = maps.save_map(m, out_path)
     finally:
         steps.close()
     for r in routes:
@@ -128,6 +137,7 @@ def run_export(args: argparse.Namespace) -> int:
     import parcs  # noqa: PLC0415
     from parcs import io  # noqa: PLC0415
 
+    target = _export_target(args.out, args.fmt)
     total = 2 + args.nodes + args.gaps
     steps = Steps(total, enabled=progress_enabled(args))
     try:
@@ -152,9 +162,22 @@ def run_export(args: argparse.Namespace) -> int:
             with steps.step("missing links"):
                 layers["missing_links"] = parcs.missing_links(G)
         with steps.step("writing"):
-            written = io.save_layers(layers, args.out, driver=args.fmt)
+            written = io.save_layers(layers, target, driver=args.fmt)
     finally:
         steps.close()
     for path in written:
         echo(f"wrote {path}")
     return 0
+
+
+def _export_target(out: str, fmt: str) -> Any:  # noqa: ANN401
+    """``--out`` of ``parcs export``: a .gpkg file for gpkg, a folder for geojson."""
+    if fmt == "gpkg":
+        return output_file(out, flag="--out", suffixes=(".gpkg",))
+    if out.lower().endswith((".gpkg", ".geojson", ".json")):
+        msg = (
+            f"`--out` {out!r}: with `--format geojson` it is a folder (one .geojson file per "
+            "layer); give a folder name, or use `--format gpkg` for one .gpkg file"
+        )
+        raise ValidationError(msg)
+    return output_folder(out, flag="--out")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from parcs.cli._common import echo, load_graph, parse_place_or_point, print_json
+from parcs.cli._common import echo, load_graph, output_file, parse_place_or_point, print_json
 
 if TYPE_CHECKING:
     import argparse
@@ -87,6 +87,7 @@ def run_route(args: argparse.Namespace) -> int:
 
     # no warmup(): one query needs only two kernels, loaded (or compiled) on first use,
     # whereas warmup() would load every kernel from the numba cache (~0.25 s each)
+    gpx = output_file(args.gpx, flag="--gpx", suffixes=(".gpx",))
     G = load_graph(args)
     r = route(
         G,
@@ -96,8 +97,8 @@ def run_route(args: argparse.Namespace) -> int:
         via=[parse_place_or_point(v) for v in args.via],
         avoid_connectors=args.avoid_connectors,
     )
-    if args.gpx:
-        r.to_gpx(args.gpx)
+    if gpx:
+        r.to_gpx(gpx)
     if args.json:
         print_json({**_as_dict(r), "gpx": args.gpx})
     else:
@@ -113,6 +114,7 @@ def run_loop(args: argparse.Namespace) -> int:
     """Compute and print round trips."""
     from parcs.routing import round_trip  # noqa: PLC0415
 
+    gpx = output_file(args.gpx, flag="--gpx", suffixes=(".gpx",))
     G = load_graph(args)
     loops = round_trip(
         G,
@@ -122,8 +124,8 @@ def run_loop(args: argparse.Namespace) -> int:
         n=args.n,
         seed=args.seed,
     )
-    if args.gpx:
-        loops[0].to_gpx(args.gpx)
+    if gpx:
+        loops[0].to_gpx(gpx)
     if args.json:
         print_json({"loops": [_as_dict(r) for r in loops], "gpx": args.gpx})
     else:
