@@ -251,6 +251,7 @@ def _run_osm(args: argparse.Namespace) -> int:
         f"{rep['routes']} routes, {rep['links']} links, {rep['km_covered']:.1f} km"
     )
     echo(f"networks in file: {', '.join(rep['networks_in_file'])}")
+    echo(_tagging_line(rep))
     if net.issues.empty:
         echo("no integrity issue found")
     else:
@@ -258,3 +259,18 @@ def _run_osm(args: argparse.Namespace) -> int:
         for line in _table(net.issues):
             echo(line)
     return 0
+
+
+def _tagging_line(rep: dict[str, Any]) -> str:
+    """Return the line saying how the routes were tagged and how many were left out."""
+    counts = rep["routes_by_tagging"]
+    line = (
+        f"tagging: {rep['tagging']} ({counts['node_network']} routes with "
+        f"network:type=node_network, {counts['older']} in the older tagging without it)"
+    )
+    if rep["older_routes_left_out"]:
+        line += (
+            f"; {rep['older_routes_left_out']} route relation(s) with network={rep['network']} "
+            "pass no junction and are left out"
+        )
+    return line
