@@ -14,7 +14,7 @@ import osmium
 import pytest
 from pyproj import Geod
 
-from parcs.errors import DataError, EmptyAreaError, ValidationError
+from parcs.errors import DataError, EmptyAreaError, NoPathError, ValidationError
 from parcs.junctions import read_node_network
 from tests.samples import OSM_SAMPLES, needs_osm_samples
 
@@ -484,3 +484,23 @@ def test_hand_made_older_tagging(hand_made):
     assert net.junctions["routes"].to_dict() == {1: 2, 2: 2, 3: 2, 4: 0}
     with pytest.raises(ValidationError, match="rwn"):
         read_node_network(hand_made, network="rwn")
+
+
+def test_plan_on_hand_made_older_network(hand_made):
+    net = read_node_network(hand_made)
+    ride = net.plan(1, [2, 3])
+    assert [w[0] for w in ride.waypoints] == ["01", "02", "03"]
+    assert ride.length_m == pytest.approx(geodesic_m(1, 11, 2, 12, 3), rel=1e-3)
+    # from a point near junction 3, back to 1 along link 1-3
+    ride = net.plan((2.0101, 50.0099), [1])
+    assert [w[0] for w in ride.waypoints] == ["03", "01"]
+    assert ride.length_m == pytest.approx(geodesic_m(3, 13, 1), rel=1e-3)
+    with pytest.raises(NoPathError, match=r"junction 04 \(node 4\) has no link"):
+        net.plan(4, [1])
+    assert net.plan(4, []).length_m == 0  # staying put needs no link
+    with pytest.raises(ValidationError, match="place name"):
+        net.plan("Hazebrouck", [1])
+    with pytest.raises(ValidationError, match="place name"):
+        net.strip("Hazebrouck", (2.0, 50.0))
+    expected = f"01 → 03 ({geodesic_m(1, 13, 3) / 1000:.1f} km)"
+    assert net.strip((2.0, 50.0), (2.01, 50.01)) == expected
