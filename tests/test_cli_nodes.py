@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
+import xml.etree.ElementTree as ET
 
 import geopandas as gpd
 import gpxpy
@@ -11,10 +13,12 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from pyproj import Geod
 
 import parcs
 from parcs.cli import main
 from tests.samples import OSM_SAMPLES, needs_osm_samples
+from tests.test_node_network_osm import HAND_MADE, RouteCount, geodesic_m, strip_network_type
 
 KNOOP = OSM_SAMPLES / "knooppuntnet-network-8438300-before.xml"
 
@@ -135,3 +139,102 @@ def test_nodes_osm(tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["issues"] == len(issues)
     assert data["network"] == "rmn"
+
+
+@pytest.fixture
+def hand_made(tmp_path):
+    """The hand-made older-tagging file of tests/test_node_network_osm.py (not OSM data)."""
+    path = tmp_path / "older_hand_made.osm"
+    path.write_text(HAND_MADE, encoding="utf-8")
+    return str(path)
+
+
+def test_nodes_osm_plan(hand_made, tmp_path, capsys):
+    argv = ["nodes", "--osm", hand_made, "--plan", "1", "2", "3", "--json"]
+    assert main(argv) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [w["name"] for w in data["waypoints"]] == ["01", "02", "03"]
+    assert data["length_m"] == pytest.approx(geodesic_m(1, 11, 2, 12, 3), rel=1e-3)
+    km12, km23 = geodesic_m(1, 11, 2) / 1000, geodesic_m(2, 12, 3) / 1000
+    assert data["strip"] == f"01 → 02 ({km12:.1f} km) → 03 ({km23:.1f} km)"
+    # START as node:ID, with a GPX; then as "lat,lon" near junction 3
+    gpx_path = tmp_path / "ride.gpx"
+    assert main(["nodes", "--osm", hand_made, "--plan", "node:3", "1", "--gpx", str(gpx_path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"03 → 01 ({geodesic_m(3, 13, 1) / 1000:.1f} km)"
+    assert [w.name for w in gpxpy.parse(gpx_path.read_text()).waypoints] == ["03", "01"]
+    assert main(["nodes", "--osm", hand_made, "--plan", "50.0099,2.0101", "2", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [w["name"] for w in data["waypoints"]] == ["03", "02"]
+
+
+def test_nodes_osm_strip(hand_made, capsys):
+    expected = f"01 → 03 ({geodesic_m(1, 13, 3) / 1000:.1f} km)"
+    assert main(["nodes", "--osm", hand_made, "--strip", "50.0,2.0", "3"]) == 0
+    assert capsys.readouterr().out.strip() == expected
+    assert main(["nodes", "--osm", hand_made, "--strip", "1", "node:3", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"from": "1", "to": "node:3", "strip": expected}
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--plan", "Hazebrouck", "2"], "place names make no sense"),
+        (["--strip", "Hazebrouck", "1"], "place names make no sense"),
+        (["--strip", "1", "Gare de Lens"], "place names make no sense"),
+        (["--plan", "node:4", "1"], "junction 04 (node 4) has no link"),
+        (["--plan", "4", "1"], "junction 04 (node 4) has no link"),
+        (["--plan", "7", "1"], "carried by 0 junctions"),
+        (["--plan", "node:999", "1"], "not a junction of this network"),
+        (["--plan", "1", "abc"], "`--plan` numbers"),
+        (["--strip", "95,3", "1"], 'not a valid "lat,lon"'),
+    ],
+)
+def test_nodes_osm_bad_locations(hand_made, capsys, argv, says):
+    assert main(["nodes", "--osm", hand_made, *argv]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("parcs nodes: error: ")
+    assert says in lines[0]
+
+
+@needs_osm_samples
+def test_nodes_osm_older_tagging(tmp_path, capsys):
+    """The paddling network with network:type stripped: report, then a ride by numbers."""
+    older = strip_network_type(KNOOP, tmp_path / "older.osm")
+    count = RouteCount(older, "rmn")
+    assert main(["nodes", "--osm", str(older)]) == 0
+    out = capsys.readouterr().out
+    assert f"{len(count.routes)} routes," in out
+    assert (
+        f"tagging: older (0 routes with network:type=node_network, {len(count.routes)} in the "
+        "older tagging without it)"
+    ) in out
+    assert main(["nodes", "--osm", str(older), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["tagging"] == "older"
+    assert data["routes_by_tagging"] == {"node_network": 0, "older": len(count.routes)}
+    # ride 9 → 10 → 14 → 11 along the routes "9-10", "10-14", "11-14"; expected length: the
+    # geodesic length of those relations' ways, read here from the XML
+    root = ET.parse(older).getroot()
+    loc = {int(n.get("id")): (float(n.get("lon")), float(n.get("lat"))) for n in root.iter("node")}
+    refs = [t.get("v") for t in root.iter("tag") if t.get("k") == "rmn_ref"]
+    assert all(refs.count(r) == 1 for r in ("9", "10", "14", "11"))
+    ways = {
+        int(w.get("id")): [int(nd.get("ref")) for nd in w.findall("nd")] for w in root.iter("way")
+    }
+    geod = Geod(ellps="WGS84")
+    expected = 0.0
+    for rel in root.iter("relation"):
+        ref = next((t.get("v") for t in rel.findall("tag") if t.get("k") == "ref"), "")
+        if ref.split(";")[0] in {"9-10", "10-14", "11-14"}:
+            for m in rel.findall("member"):
+                seq = ways[int(m.get("ref"))] if m.get("type") == "way" else []
+                expected += sum(geod.inv(*loc[a], *loc[b])[2] for a, b in itertools.pairwise(seq))
+    assert main(["nodes", "--osm", str(older), "--plan", "9", "10", "14", "11", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [w["name"] for w in data["waypoints"]] == ["9", "10", "14", "11"]
+    assert data["length_m"] == pytest.approx(expected, rel=1e-3)
+    assert data["strip"].startswith("9 → 10 (")

@@ -5,13 +5,16 @@ Every expected count is made here independently by parsing the XML with ElementT
 
 from __future__ import annotations
 
+import itertools
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 
+import osmium
 import pytest
+from pyproj import Geod
 
-from parcs.errors import DataError, EmptyAreaError, ValidationError
+from parcs.errors import DataError, EmptyAreaError, NoPathError, ValidationError
 from parcs.junctions import read_node_network
 from tests.samples import OSM_SAMPLES, needs_osm_samples
 
@@ -244,3 +247,260 @@ def test_route_ends_without_junction(path, network):
     net = read_node_network(path, network=network)
     got = net.issues[net.issues["check"] == "route_end_without_junction"]
     assert dict(zip(got["osm_id"], (int(d.split()[0]) for d in got["detail"]))) == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# Older tagging: route relations without network:type=node_network (knooppuntnet's oldTagging)
+# ---------------------------------------------------------------------------------------------
+
+HAZEBROUCK = SAMPLES / "knooppuntnet-9637368-hazebrouck.osm"
+KREMS = SAMPLES / "krems.osm.gz"
+OLDER_KEY = re.compile(r"^[lrni][wchmpi]n$")  # knooppuntnet's scoped network keys
+
+
+def strip_network_type(src, dst, *, every=1):
+    """Copy an OSM XML file without its ``network:type`` tags (on every `every`-th route only
+    when `every` > 1; then on no node or network relation)."""
+    tree = ET.parse(src)
+    routes = 0
+    for el in tree.getroot():
+        is_route = el.tag == "relation" and any(
+            t.get("k") == "type" and t.get("v") == "route" for t in el.findall("tag")
+        )
+        if every > 1:
+            if not is_route:
+                continue
+            routes += 1
+            if routes % every:
+                continue
+        for t in el.findall("tag"):
+            if t.get("k") == "network:type":
+                el.remove(t)
+    tree.write(dst, encoding="utf-8", xml_declaration=True)
+    return dst
+
+
+class RouteCount:
+    """Independent reading with a pyosmium handler: junctions of `network`, its
+    ``type=route`` relations (tagged or not) and the nodes each one passes."""
+
+    def __init__(self, path, network):
+        key = f"{network}_ref"
+        self.junctions, self.ways, self.routes = set(), {}, {}
+        self.tagged = set()
+
+        outer = self
+
+        class H(osmium.SimpleHandler):
+            def node(self, n):
+                if key in n.tags:
+                    outer.junctions.add(n.id)
+
+            def way(self, w):
+                outer.ways[w.id] = [nd.ref for nd in w.nodes]
+
+            def relation(self, r):
+                if r.tags.get("type") != "route" or r.tags.get("network") != network:
+                    return
+                outer.routes[r.id] = (
+                    [m.ref for m in r.members if m.type == "w"],
+                    [m.ref for m in r.members if m.type == "n"],
+                )
+                if r.tags.get("network:type") == "node_network":
+                    outer.tagged.add(r.id)
+
+        H().apply_file(str(path))
+
+    def on(self, rid):
+        ways, nodes = self.routes[rid]
+        out = set(nodes)
+        for w in ways:
+            out.update(self.ways.get(w, []))
+        return out
+
+    def with_junction(self):
+        return {rid for rid in self.routes if self.on(rid) & self.junctions}
+
+    def orphans(self):
+        reached = set().union(*(self.on(rid) for rid in self.routes)) if self.routes else set()
+        return self.junctions - reached
+
+
+def _facts(net):
+    """Links and issues of an import, as plain comparable rows."""
+    links = [
+        (r.name, r.from_node, r.to_node, round(r.length_m, 6), r.route_id)
+        for r in net.links.itertuples()
+    ]
+    cols = ["check", "osm_type", "osm_id", "ref", "detail"]
+    issues = [tuple(r) for r in net.issues[cols].itertuples(index=False)]
+    junctions = net.junctions[["ref", "degree", "routes", "expected_routes"]].to_dict("index")
+    return links, issues, junctions
+
+
+@pytest.mark.parametrize(
+    ("path", "network"), [(SINGLE, "rcn"), (BEFORE, "rmn"), (AFTER, "rmn"), (HAZEBROUCK, "rcn")]
+)
+def test_older_tagging_imports_like_the_original(tmp_path, path, network):
+    older = strip_network_type(path, tmp_path / "older.osm")
+    assert "network:type" not in older.read_text(encoding="utf-8")
+    count = RouteCount(older, network)
+    assert not count.tagged
+    orig = read_node_network(path)
+    net = read_node_network(older)
+    assert net.report["network"] == orig.report["network"] == network
+    # every route of the network passes one of its junctions, so all are taken
+    assert count.with_junction() == set(count.routes)
+    assert net.report["routes"] == orig.report["routes"] == len(count.routes)
+    assert net.report["tagging"] == "older"
+    assert net.report["routes_by_tagging"] == {"node_network": 0, "older": len(count.routes)}
+    assert orig.report["tagging"] == "node_network"
+    assert orig.report["routes_by_tagging"] == {"node_network": len(count.routes), "older": 0}
+    assert net.report["older_routes_left_out"] == 0
+    # same links (names, node pairs, lengths, routes), same issues, same junction counts
+    assert _facts(net) == _facts(orig)
+    assert net.report["issues_by_check"] == orig.report["issues_by_check"]
+    assert net.report["km_covered"] == pytest.approx(orig.report["km_covered"])
+    # before: 0 routes and one false orphan_junction per junction; now only the real orphans
+    orphans = net.issues.loc[net.issues["check"] == "orphan_junction", "osm_id"]
+    assert set(orphans) == count.orphans()
+    assert len(orphans) < len(count.junctions)
+
+
+def test_mixed_tagging_counts_each(tmp_path):
+    mixed = strip_network_type(BEFORE, tmp_path / "mixed.osm", every=2)
+    count = RouteCount(mixed, "rmn")
+    assert 0 < len(count.tagged) < len(count.routes)
+    net = read_node_network(mixed)
+    assert net.report["tagging"] == "mixed"
+    assert net.report["routes_by_tagging"] == {
+        "node_network": len(count.tagged),
+        "older": len(count.routes) - len(count.tagged),
+    }
+    assert _facts(net) == _facts(read_node_network(BEFORE))
+
+
+def test_regional_routes_without_junction_are_not_node_networks():
+    """Krems (real OSM): regional/local/international cycle and hiking routes in the older
+    form (network=rcn/rwn/lwn/icn, no network:type) and a ``type=network`` rcn collection,
+    but no junction node: nothing is a node network."""
+    older = 0
+    for rel in osmium.FileProcessor(str(KREMS), osmium.osm.RELATION):
+        if rel.tags.get("type") == "route" and OLDER_KEY.match(rel.tags.get("network", "")):
+            older += 1
+    assert older > 0
+    with pytest.raises(EmptyAreaError, match=rf"\({older} route relation\(s\) tagged network="):
+        read_node_network(KREMS)
+
+
+# Hand-made file (not OSM data), written from the tagging rules of the OSM wiki page "Node
+# networks": junctions carry rcn_ref (and expected_rcn_route_relations), each link is a
+# type=route route=bicycle network=rcn relation, older ones without network:type=node_network.
+#   junctions 1 (50.00, 2.00), 2 (50.00, 2.02), 3 (50.01, 2.01): a triangle of links
+#     1-2 (older, way 10 through node 11), 2-3 (older, way 11 through node 12),
+#     1-3 (network:type=node_network, way 12 through node 13);
+#   junction 4 (50.02, 2.03): expects 1 route, no route reaches it (a real orphan);
+#   relation 200: a regular regional cycle route (network=rcn, ref V30, no network:type) that
+#     crosses link 1-2 at node 11 but passes no junction: not a node-network route;
+#   relation 201: a hostile rwn route whose only members are a missing way and itself.
+HAND_MADE = """<?xml version='1.0' encoding='UTF-8'?>
+<osm version="0.6">
+  <node id="1" lat="50.000" lon="2.000">
+    <tag k="rcn_ref" v="01"/><tag k="expected_rcn_route_relations" v="2"/></node>
+  <node id="2" lat="50.000" lon="2.020">
+    <tag k="rcn_ref" v="02"/><tag k="expected_rcn_route_relations" v="2"/></node>
+  <node id="3" lat="50.010" lon="2.010">
+    <tag k="rcn_ref" v="03"/><tag k="expected_rcn_route_relations" v="2"/></node>
+  <node id="4" lat="50.020" lon="2.030">
+    <tag k="rcn_ref" v="04"/><tag k="expected_rcn_route_relations" v="1"/></node>
+  <node id="11" lat="50.000" lon="2.010"/>
+  <node id="12" lat="50.005" lon="2.015"/>
+  <node id="13" lat="50.005" lon="2.005"/>
+  <node id="21" lat="49.990" lon="2.010"/>
+  <node id="22" lat="50.030" lon="2.010"/>
+  <way id="10"><nd ref="1"/><nd ref="11"/><nd ref="2"/><tag k="highway" v="cycleway"/></way>
+  <way id="11"><nd ref="2"/><nd ref="12"/><nd ref="3"/><tag k="highway" v="cycleway"/></way>
+  <way id="12"><nd ref="3"/><nd ref="13"/><nd ref="1"/><tag k="highway" v="cycleway"/></way>
+  <way id="20"><nd ref="21"/><nd ref="11"/><nd ref="22"/><tag k="highway" v="cycleway"/></way>
+  <relation id="100"><member type="way" ref="10" role=""/>
+    <tag k="type" v="route"/><tag k="route" v="bicycle"/><tag k="network" v="rcn"/>
+    <tag k="note" v="01-02"/></relation>
+  <relation id="101"><member type="way" ref="11" role=""/>
+    <tag k="type" v="route"/><tag k="route" v="bicycle"/><tag k="network" v="rcn"/>
+    <tag k="note" v="02-03"/></relation>
+  <relation id="102"><member type="way" ref="12" role=""/>
+    <tag k="type" v="route"/><tag k="route" v="bicycle"/><tag k="network" v="rcn"/>
+    <tag k="network:type" v="node_network"/><tag k="note" v="01-03"/></relation>
+  <relation id="200"><member type="way" ref="20" role=""/>
+    <tag k="type" v="route"/><tag k="route" v="bicycle"/><tag k="network" v="rcn"/>
+    <tag k="ref" v="V30"/><tag k="name" v="Véloroute de la Lys"/></relation>
+  <relation id="201">
+    <member type="way" ref="999" role=""/><member type="relation" ref="201" role=""/>
+    <tag k="type" v="route"/><tag k="route" v="hiking"/><tag k="network" v="rwn"/></relation>
+</osm>
+"""
+HAND_LONLAT = {
+    1: (2.000, 50.000), 2: (2.020, 50.000), 3: (2.010, 50.010), 4: (2.030, 50.020),
+    11: (2.010, 50.000), 12: (2.015, 50.005), 13: (2.005, 50.005),
+}
+
+
+def geodesic_m(*nodes):
+    """Length along HAND_LONLAT nodes on the WGS84 ellipsoid (independent of the UTM CRS)."""
+    geod = Geod(ellps="WGS84")
+    return sum(
+        geod.inv(*HAND_LONLAT[a], *HAND_LONLAT[b])[2] for a, b in itertools.pairwise(nodes)
+    )
+
+
+@pytest.fixture
+def hand_made(tmp_path):
+    path = tmp_path / "older_hand_made.osm"
+    path.write_text(HAND_MADE, encoding="utf-8")
+    return path
+
+
+def test_hand_made_older_tagging(hand_made):
+    net = read_node_network(hand_made)
+    rep = net.report
+    assert rep["network"] == "rcn"
+    assert rep["routes"] == 3
+    assert rep["tagging"] == "mixed"
+    assert rep["routes_by_tagging"] == {"node_network": 1, "older": 2}
+    # the regional route V30 crosses a link but passes no junction: left out, no issue
+    assert rep["older_routes_left_out"] == 1
+    assert rep["older_routes_left_out_ids"] == [200]
+    assert 200 not in set(net.issues["osm_id"])
+    assert 200 not in set(net.links["route_id"])
+    assert rep["networks_in_file"] == ["rcn"]  # the hostile rwn route is not taken either
+    links = {(r.name, r.from_node, r.to_node): r.length_m for r in net.links.itertuples()}
+    assert set(links) == {("01-02", 1, 2), ("02-03", 2, 3), ("01-03", 1, 3)}
+    assert links["01-02", 1, 2] == pytest.approx(geodesic_m(1, 11, 2), rel=1e-3)
+    assert links["02-03", 2, 3] == pytest.approx(geodesic_m(2, 12, 3), rel=1e-3)
+    assert links["01-03", 1, 3] == pytest.approx(geodesic_m(3, 13, 1), rel=1e-3)
+    # junction 4 is orphaned for real (and expects 1 route); 1, 2, 3 get their 2 routes
+    checks = sorted(zip(net.issues["check"], net.issues["osm_id"], strict=True))
+    assert checks == [("expected_route_relations", 4), ("orphan_junction", 4)]
+    assert net.junctions["routes"].to_dict() == {1: 2, 2: 2, 3: 2, 4: 0}
+    with pytest.raises(ValidationError, match="rwn"):
+        read_node_network(hand_made, network="rwn")
+
+
+def test_plan_on_hand_made_older_network(hand_made):
+    net = read_node_network(hand_made)
+    ride = net.plan(1, [2, 3])
+    assert [w[0] for w in ride.waypoints] == ["01", "02", "03"]
+    assert ride.length_m == pytest.approx(geodesic_m(1, 11, 2, 12, 3), rel=1e-3)
+    # from a point near junction 3, back to 1 along link 1-3
+    ride = net.plan((2.0101, 50.0099), [1])
+    assert [w[0] for w in ride.waypoints] == ["03", "01"]
+    assert ride.length_m == pytest.approx(geodesic_m(3, 13, 1), rel=1e-3)
+    with pytest.raises(NoPathError, match=r"junction 04 \(node 4\) has no link"):
+        net.plan(4, [1])
+    assert net.plan(4, []).length_m == 0  # staying put needs no link
+    with pytest.raises(ValidationError, match="place name"):
+        net.plan("Hazebrouck", [1])
+    with pytest.raises(ValidationError, match="place name"):
+        net.strip("Hazebrouck", (2.0, 50.0))
+    expected = f"01 → 03 ({geodesic_m(1, 13, 3) / 1000:.1f} km)"
+    assert net.strip((2.0, 50.0), (2.01, 50.01)) == expected

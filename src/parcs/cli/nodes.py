@@ -236,6 +236,10 @@ def _run_osm(args: argparse.Namespace) -> int:
     from parcs.junctions import read_node_network  # noqa: PLC0415
 
     net = read_node_network(args.osm, network=args.network)
+    if args.plan:
+        return _osm_plan(args, net)
+    if args.strip:
+        return _osm_strip(args, net)
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
@@ -250,10 +254,102 @@ def _run_osm(args: argparse.Namespace) -> int:
         f"{rep['routes']} routes, {rep['links']} links, {rep['km_covered']:.1f} km"
     )
     echo(f"networks in file: {', '.join(rep['networks_in_file'])}")
+    echo(_tagging_line(rep))
     if net.issues.empty:
         echo("no integrity issue found")
     else:
         echo(f"{len(net.issues)} integrity issue(s):")
         for line in _table(net.issues):
             echo(line)
+    return 0
+
+
+def _tagging_line(rep: dict[str, Any]) -> str:
+    """Return the line saying how the routes were tagged and how many were left out."""
+    counts = rep["routes_by_tagging"]
+    line = (
+        f"tagging: {rep['tagging']} ({counts['node_network']} routes with "
+        f"network:type=node_network, {counts['older']} in the older tagging without it)"
+    )
+    if rep["older_routes_left_out"]:
+        line += (
+            f"; {rep['older_routes_left_out']} route relation(s) with network={rep['network']} "
+            "pass no junction and are left out"
+        )
+    return line
+
+
+def _osm_location(text: str, net: JunctionNetwork, option: str) -> int | tuple[float, float]:
+    """Parse a junction of an imported network: ``node:ID``, a number carried once, "lat,lon"."""
+    from parcs.errors import ValidationError  # noqa: PLC0415
+
+    if text.startswith("node:"):
+        ident = text.split(":", 1)[1]
+        if ident.lstrip("-").isdigit() and int(ident) in net.junctions.index:
+            return int(ident)
+        msg = f"`{option}` {text!r} is not a junction of this network; node:ID takes its node id"
+        raise ValidationError(msg)
+    if text.isdigit():
+        nodes = net.numbers_of(int(text))
+        if len(nodes) == 1:
+            return nodes[0]
+        msg = (
+            f"`{option}` {text!r} is a junction number carried by {len(nodes)} junctions "
+            f'(nodes {nodes[:5]}); give node:ID or "lat,lon" instead'
+        )
+        raise ValidationError(msg)
+    point = parse_place_or_point(text)
+    if isinstance(point, tuple):
+        lon, lat = point
+        if abs(lat) <= 90 and abs(lon) <= 180:  # noqa: PLR2004
+            return point
+        msg = f'`{option}` {text!r} is not a valid "lat,lon" point (latitude first, in degrees)'
+        raise ValidationError(msg)
+    msg = (
+        f"`{option}` {text!r}: place names make no sense on an imported OSM node network (it "
+        'has no places); give a junction number carried once, node:ID or "lat,lon"'
+    )
+    raise ValidationError(msg)
+
+
+def _osm_plan(args: argparse.Namespace, net: JunctionNetwork) -> int:
+    """``--osm FILE --plan START N1 N2 ...`` on the imported network's link graph."""
+    from parcs.errors import ValidationError  # noqa: PLC0415
+
+    start = _osm_location(args.plan[0], net, "--plan START")
+    numbers = []
+    for text in args.plan[1:]:
+        if not text.isdigit():
+            msg = f"`--plan` numbers must be junction numbers (integers), got {text!r}"
+            raise ValidationError(msg)
+        numbers.append(int(text))
+    r = net.plan(start, numbers, profile=args.profile)
+    strip = net.strip(r)
+    if args.gpx:
+        r.to_gpx(args.gpx)
+    if args.json:
+        waypoints = [{"name": n, "lon": lon, "lat": lat} for n, lon, lat in r.waypoints]
+        print_json(
+            {
+                "strip": strip,
+                "length_m": round(r.length_m, 1),
+                "duration_s": round(r.duration_s, 1),
+                "waypoints": waypoints,
+            }
+        )
+    else:
+        echo(strip)
+        echo(f"{r.length_m / 1000:.1f} km, {r.duration_s / 60:.0f} min ({r.profile})")
+    return 0
+
+
+def _osm_strip(args: argparse.Namespace, net: JunctionNetwork) -> int:
+    """``--osm FILE --strip A B``: A and B are "lat,lon", node:ID or junction numbers."""
+    orig = _osm_location(args.strip[0], net, "--strip FROM")
+    dest = _osm_location(args.strip[1], net, "--strip TO")
+    strip = net.strip(orig, dest, profile=args.profile)
+    if args.json:
+        print_json({"from": args.strip[0], "to": args.strip[1], "strip": strip})
+    else:
+        echo(strip)
     return 0

@@ -2,14 +2,40 @@
 
 :func:`read_node_network` is the public entry point. Two passes over the file:
 
-1. relations: ``type=route`` + ``network:type=node_network`` routes (and ``type=network``
-   relations, to know which routes belong to a network and with which role);
+1. relations: the route relations that may belong to a node network (see "Which routes"
+   below) and the node-network ``type=network`` relations, to know which routes belong to a
+   network and with which role;
 2. nodes and ways with locations: the junction nodes (``<network>_ref``) and the member ways of
    the routes.
 
 Each route is then turned into a small graph of its member ways and split into links at the
 junctions it passes, with the same "bounded search from every junction that stops at the other
 junctions" used to design networks (:func:`parcs.junctions._linkgraph.find_links`).
+
+Which routes
+------------
+After knooppuntnet (github.com/vmarc/knooppuntnet), whose analyzer had an ``oldTagging`` switch
+for the tagging in use before ``network:type=node_network`` (``AnalysisContext.scala``:
+``server/src/main/scala/kpn/server/analyzer/engine/AnalysisContext.scala`` at commit
+``2a225833`` and ``.../engine/context/AnalysisContext.scala`` at ``039e1903``; today's
+``kpn/core/analysis/TagInterpreter.scala`` requires the tag):
+
+* **node_network** tagging: ``type=route`` + ``network:type=node_network`` (any ``network``
+  value, as knooppuntnet's current ``TagInterpreter``); always taken.
+* **older** tagging: ``type=route`` + ``network=<key>`` without ``network:type=node_network``,
+  where ``<key>`` is one of knooppuntnet's scoped network keys: scope ``l``/``r``/``n``/``i``
+  (local, regional, national, international; ``NetworkScope``) + type ``w``/``c``/``h``/``m``/
+  ``p``/``i`` (hiking, cycling, horse riding, motorboat, canoe, inline skating;
+  ``NetworkType``) + ``n``: ``rcn``, ``rwn``, ``rhn``, ``rmn``, ``rpn``, ``rin``, ``lcn``,
+  ``ncn``, ``icn``... knooppuntnet's ``oldTagging`` took every such relation; from 2019-11-01
+  (``networkTypeTaggingStart``) it kept an untagged route only if it already knew it as a
+  node-network route from its database. A file has no such history, so here an older-tagged
+  route is taken **only when a junction node of its network lies on it** (a node tagged
+  ``<key>_ref`` among its member nodes or on its member ways). Regional or national cycle
+  routes that pass no junction (named long-distance routes, EuroVelo) are left out and counted
+  in ``report["older_routes_left_out"]``.
+* ``type=network`` relations count as node-network relations when tagged
+  ``network:type=node_network`` or, in the older tagging, ``network=<key>``.
 """
 
 from __future__ import annotations
@@ -38,6 +64,10 @@ if TYPE_CHECKING:
 __all__ = ["build_node_network", "read_node_network", "read_raw"]
 
 REF_RE = re.compile(r"^([a-z]{2}n)_ref$")
+#: knooppuntnet's scoped network keys (scope letter + network type letter + "n"); see the
+#: module docstring. Used for the older tagging without ``network:type=node_network``.
+NODE_NETWORK_KEYS = frozenset(f"{scope}{kind}n" for scope in "lrni" for kind in "wchmpi")
+TAGGINGS = ("node_network", "older")
 NAME_RE = re.compile(r"^\s*([0-9A-Za-z]+)\s*-\s*([0-9A-Za-z]+)")
 IGNORED_STATES = frozenset({"connection", "alternate"})
 
@@ -53,6 +83,7 @@ class RawRoute:
     nodes: list[int]
     connection: bool = False  # member with role=connection of a network relation
     in_network_relation: bool = False
+    tagging: str = "node_network"  # "older": no network:type=node_network (module docstring)
 
     @property
     def state(self) -> str:
@@ -71,6 +102,7 @@ class RawNodeNetwork:
     """What the two passes read."""
 
     routes: list[RawRoute] = field(default_factory=list)
+    left_out: list[RawRoute] = field(default_factory=list)  # older tagging, no junction on it
     junction_tags: dict[int, dict[str, str]] = field(default_factory=dict)
     node_loc: dict[int, tuple[float, float]] = field(default_factory=dict)
     ways: dict[int, list[int]] = field(default_factory=dict)
@@ -78,62 +110,106 @@ class RawNodeNetwork:
 
 
 def read_raw(path: str | os.PathLike[str]) -> RawNodeNetwork:
-    """Read the node-network part of an OSM file."""
-    import osmium  # noqa: PLC0415
-
+    """Read the node-network part of an OSM file (module docstring: which routes)."""
     p = Path(path)
     if not p.is_file():
         msg = f"`path` {str(path)!r} is not a file; give an OSM file (.osm, .xml, .osm.pbf)"
         raise DataError(msg)
-    fname = str(p)
     raw = RawNodeNetwork()
-    members_of_networks: dict[int, str] = {}
-    rel: Any
     try:
-        fp = osmium.FileProcessor(_osmium_file(p), osmium.osm.RELATION)
-        for rel in fp:
-            tags = {t.k: t.v for t in rel.tags}
-            if tags.get("type") == "network":
-                raw.network_relations += 1
-                for m in rel.members:
-                    if m.type == "r":
-                        members_of_networks[m.ref] = m.role
-                continue
-            if tags.get("type") != "route" or tags.get("network:type") != "node_network":
-                continue
-            ways = [m.ref for m in rel.members if m.type == "w"]
-            nodes = [m.ref for m in rel.members if m.type == "n"]
-            raw.routes.append(
-                RawRoute(
-                    id=rel.id, network=tags.get("network", ""), tags=tags, ways=ways, nodes=nodes
-                )
-            )
-        for r in raw.routes:
-            if r.id in members_of_networks:
-                r.in_network_relation = True
-                r.connection = members_of_networks[r.id] == "connection"
-        wanted = {w for r in raw.routes for w in r.ways}
-        fp = osmium.FileProcessor(
-            _osmium_file(p), osmium.osm.NODE | osmium.osm.WAY
-        ).with_locations()
-        obj: Any
-        for obj in fp:
-            if obj.is_node():
-                tags = {t.k: t.v for t in obj.tags}
-                if any(REF_RE.match(k) for k in tags):
-                    raw.junction_tags[obj.id] = tags
-                    raw.node_loc[obj.id] = (obj.location.lon, obj.location.lat)
-            elif obj.is_way() and obj.id in wanted:
-                ids = []
-                for nd in obj.nodes:
-                    if nd.location.valid():
-                        ids.append(nd.ref)
-                        raw.node_loc[nd.ref] = (nd.location.lon, nd.location.lat)
-                raw.ways[obj.id] = ids
+        candidates = _read_relations(p, raw)
+        _read_nodes_and_ways(p, raw, {w for r in candidates for w in r.ways})
     except RuntimeError as err:
-        msg = f"cannot read OSM file {fname!r}: {err}"
+        msg = f"cannot read OSM file {str(p)!r}: {err}"
         raise DataError(msg) from err
+    for r in candidates:  # file order, whatever the tagging
+        taken = r.tagging == "node_network" or _passes_junction(raw, r)
+        (raw.routes if taken else raw.left_out).append(r)
     return raw
+
+
+def _relation_kind(tags: dict[str, str]) -> str | None:
+    """Classify a relation for a node-network import (module docstring: which routes).
+
+    Returns ``"network"`` (a node-network ``type=network`` relation), ``"node_network"``
+    (a route tagged ``network:type=node_network``), ``"older"`` (a route with a node-network
+    ``network`` key and no ``network:type=node_network``: taken only if it passes a junction)
+    or None.
+    """
+    tagged = tags.get("network:type") == "node_network"
+    keyed = tags.get("network", "") in NODE_NETWORK_KEYS
+    kind = tags.get("type")
+    if kind == "network":
+        return "network" if tagged or keyed else None
+    if kind != "route":
+        return None
+    if tagged:
+        return "node_network"
+    return "older" if keyed else None
+
+
+def _read_relations(p: Path, raw: RawNodeNetwork) -> list[RawRoute]:
+    """Pass 1: candidate routes in file order; network relations counted on `raw`."""
+    import osmium  # noqa: PLC0415
+
+    members_of_networks: dict[int, str] = {}
+    candidates: list[RawRoute] = []
+    rel: Any
+    for rel in osmium.FileProcessor(_osmium_file(p), osmium.osm.RELATION):
+        tags = {t.k: t.v for t in rel.tags}
+        kind = _relation_kind(tags)
+        if kind == "network":
+            raw.network_relations += 1
+            for m in rel.members:
+                if m.type == "r":
+                    members_of_networks[m.ref] = m.role
+            continue
+        if kind is None:
+            continue
+        candidates.append(
+            RawRoute(
+                id=rel.id,
+                network=tags.get("network", ""),
+                tags=tags,
+                ways=[m.ref for m in rel.members if m.type == "w"],
+                nodes=[m.ref for m in rel.members if m.type == "n"],
+                tagging=kind,
+            )
+        )
+    for r in candidates:
+        if r.id in members_of_networks:
+            r.in_network_relation = True
+            r.connection = members_of_networks[r.id] == "connection"
+    return candidates
+
+
+def _read_nodes_and_ways(p: Path, raw: RawNodeNetwork, wanted: set[int]) -> None:
+    """Pass 2: junction nodes (any ``<network>_ref``) and the wanted ways, with locations."""
+    import osmium  # noqa: PLC0415
+
+    fp = osmium.FileProcessor(_osmium_file(p), osmium.osm.NODE | osmium.osm.WAY).with_locations()
+    obj: Any
+    for obj in fp:
+        if obj.is_node():
+            tags = {t.k: t.v for t in obj.tags}
+            if any(REF_RE.match(k) for k in tags):
+                raw.junction_tags[obj.id] = tags
+                raw.node_loc[obj.id] = (obj.location.lon, obj.location.lat)
+        elif obj.is_way() and obj.id in wanted:
+            ids = []
+            for nd in obj.nodes:
+                if nd.location.valid():
+                    ids.append(nd.ref)
+                    raw.node_loc[nd.ref] = (nd.location.lon, nd.location.lat)
+            raw.ways[obj.id] = ids
+
+
+def _passes_junction(raw: RawNodeNetwork, r: RawRoute) -> bool:
+    """Tell whether a node tagged ``<route network>_ref`` is a member of `r` or on its ways."""
+    key = f"{r.network}_ref"
+    jt = raw.junction_tags
+    on = itertools.chain(r.nodes, *(raw.ways.get(w, ()) for w in r.ways))
+    return any(key in jt.get(n, ()) for n in on)
 
 
 def _osmium_file(p: Path) -> Any:  # noqa: ANN401
@@ -166,6 +242,13 @@ def _choose_network(raw: RawNodeNetwork, network: str | None) -> str:
             "the file holds no node network: no node tagged like rcn_ref/rwn_ref and no "
             "network:type=node_network route relation"
         )
+        if raw.left_out:
+            msg += (
+                f" ({len(raw.left_out)} route relation(s) tagged network="
+                f"{'/'.join(sorted({r.network for r in raw.left_out}))} without "
+                "network:type=node_network pass no junction node, so they are not taken for "
+                "node-network routes)"
+            )
         raise EmptyAreaError(msg)
     return max(found, key=lambda n: (by_routes[n], by_refs[n], n))
 
@@ -191,6 +274,15 @@ def build_node_network(
         drop=True
     )
     report = imp.report(jdf, ldf, issues_df)
+    if imp.left_out:
+        logger.info(
+            "read_node_network: %d route relation(s) tagged network=%s without "
+            "network:type=node_network pass no %s node and are left out: %s",
+            len(imp.left_out),
+            imp.net_name,
+            imp.ref_key,
+            [r.id for r in imp.left_out[:10]],
+        )
     logger.info(
         "read_node_network: %s, %d junctions, %d routes, %d links, %d issues",
         imp.net_name,
@@ -222,6 +314,7 @@ class _Import:
         self.expected_key = f"expected_{net_name}_route_relations"
         self.junction_ids = sorted(n for n, t in raw.junction_tags.items() if self.ref_key in t)
         self.routes = [r for r in raw.routes if r.network == net_name]
+        self.left_out = [r for r in raw.left_out if r.network == net_name]
         lonlat = [raw.node_loc[n] for n in self.junction_ids]
         all_pts = lonlat or [
             raw.node_loc[n] for r in self.routes for w in r.ways for n in raw.ways.get(w, [])
@@ -421,11 +514,16 @@ class _Import:
 
     def report(self, jdf: Any, ldf: Any, issues_df: pd.DataFrame) -> dict[str, Any]:  # noqa: ANN401
         raw, routes = self.raw, self.routes
+        by_tagging = Counter(r.tagging for r in routes)
         return {
             "network": self.net_name,
             "junctions": len(jdf),
             "links": len(ldf),
             "routes": len(routes),
+            "tagging": _tagging_label(by_tagging),
+            "routes_by_tagging": {t: by_tagging[t] for t in TAGGINGS},
+            "older_routes_left_out": len(self.left_out),
+            "older_routes_left_out_ids": sorted(r.id for r in self.left_out),
             "routes_counted": sum(1 for r in routes if r.state not in IGNORED_STATES),
             "connection_routes": sum(r.connection for r in routes),
             "network_relations": raw.network_relations,
@@ -464,7 +562,9 @@ def _link_graph(jdf: Any, ldf: Any, net_name: str) -> tuple[Any, Any, list[Any]]
     import networkx as nx  # noqa: PLC0415
 
     to_wgs = Transformer.from_crs(jdf.crs, 4326, always_xy=True)
-    G = nx.MultiDiGraph(crs=str(jdf.crs), name=f"node network {net_name}", source="osm")
+    G = nx.MultiDiGraph(
+        crs=str(jdf.crs), name=f"node network {net_name}", source="osm", node_network=net_name
+    )
     for n, p in zip(jdf.index.tolist(), jdf.geometry, strict=True):
         lon, lat = to_wgs.transform(p.x, p.y)
         G.add_node(int(n), x=float(p.x), y=float(p.y), lon=float(lon), lat=float(lat))
@@ -498,6 +598,14 @@ def _link_graph(jdf: Any, ldf: Any, net_name: str) -> tuple[Any, Any, list[Any]]
     return G, g, arcs
 
 
+def _tagging_label(by_tagging: Counter[str]) -> str:
+    """``"node_network"``, ``"older"``, ``"mixed"`` (both) or ``"none"`` (no route)."""
+    found = [t for t in TAGGINGS if by_tagging[t]]
+    if len(found) > 1:
+        return "mixed"
+    return found[0] if found else "none"
+
+
 def _norm(refs: set[str]) -> set[str]:
     """Refs compared as numbers when numeric ("07" == "7")."""
     return {str(int(r)) if r.isdigit() else r for r in refs}
@@ -523,10 +631,14 @@ def read_node_network(
     """Read an OpenStreetMap node network (knooppunten) and check its integrity.
 
     Junctions are the nodes tagged ``<network>_ref`` (``rcn_ref``, ``rwn_ref``, ``rhn_ref``,
-    ``rpn_ref``, ``rmn_ref``...); routes are the ``type=route`` relations tagged
-    ``network:type=node_network`` and ``network=<network>``. Each route is split at the
-    junctions it passes (one link per pair of consecutive junctions; a route per link is the
-    usual tagging, but some networks map everything in one relation).
+    ``rpn_ref``, ``rmn_ref``...); routes are the ``type=route`` relations with
+    ``network=<network>`` tagged ``network:type=node_network``, or in the older tagging
+    (no ``network:type``, ``network`` one of knooppuntnet's keys ``rcn``, ``rwn``, ``rhn``,
+    ``rmn``, ``rpn``, ``rin``, ``lcn``, ``ncn``...) those that pass at least one junction of
+    their network; older-tagged routes passing none (regional or long-distance routes) are
+    left out. Each route is split at the junctions it passes (one link per pair of consecutive
+    junctions; a route per link is the usual tagging, but some networks map everything in one
+    relation).
 
     Integrity checks, after knooppuntnet (``net.issues``): ``expected_route_relations``
     (a junction's ``expected_<network>_route_relations`` differs from the number of routes
@@ -534,7 +646,7 @@ def read_node_network(
     ``route_not_continuous`` (the member ways do not form one connected line),
     ``orphan_junction`` (no route reaches it), ``route_without_junction``,
     ``orphan_route`` (not a member of any network relation, checked only when the file holds
-    ``type=network`` relations), ``route_name`` (the "12-45" name, ref or note does not
+    node-network ``type=network`` relations), ``route_name`` (the "12-45" name, ref or note does not
     match the numbers of the junctions at its ends), ``route_end_without_junction`` (an end
     of the route's ways is not a junction) and ``route_incomplete`` (member ways missing from
     the file).
@@ -554,7 +666,11 @@ def read_node_network(
     JunctionNetwork
         ``reason="osm"``; ``number`` is the integer value of the ref (-1 if the ref is not an
         integer, e.g. ``"oA"``), ``ref`` the ref as tagged. ``issues`` holds the integrity
-        problems; ``report`` the counts.
+        problems; ``report`` the counts, among them ``tagging`` (``"node_network"``,
+        ``"older"``, ``"mixed"``, or ``"none"`` when the network has no route),
+        ``routes_by_tagging`` (``{"node_network": n, "older": m}``) and
+        ``older_routes_left_out`` / ``older_routes_left_out_ids`` (older-tagged routes of the
+        network that pass no junction).
 
     Raises
     ------

@@ -41,6 +41,7 @@ def _resolve_start(net: JunctionNetwork, start: Any) -> int:  # noqa: ANN401
         x, y = Transformer.from_crs(4326, j.crs, always_xy=True).transform(*start)
         return _nearest_junction(j, x, y)
     if isinstance(start, str):
+        _no_place_names(net, "start", start)
         G = net._source_graph
         if G is None:
             msg = "this network has no source graph with places; pass a junction node id as `start`"
@@ -55,6 +56,42 @@ def _resolve_start(net: JunctionNetwork, start: Any) -> int:  # noqa: ANN401
         return _nearest_junction(j, c.x, c.y, geom=place.geometry)
     msg = f"`start` must be a junction node id, a place name or a (lon, lat) tuple, got {start!r}"
     raise ValidationError(msg)
+
+
+def _imported_network(net: JunctionNetwork) -> str | None:
+    """Return the network key (``"rcn"``...) of a network read from OSM, else None."""
+    G = net._source_graph
+    return None if G is None else G.graph.get("node_network")
+
+
+def _no_place_names(net: JunctionNetwork, what: str, value: str) -> None:
+    """Refuse a place name on an imported OSM node network (its graph has no places)."""
+    key = _imported_network(net)
+    if key is None:
+        return
+    msg = (
+        f"`{what}` {value!r} is a place name, but this {key} node network was read from OSM "
+        f"({net.params.get('source', 'a file')}) and has no places; give a junction node id "
+        "or a (lon, lat) tuple"
+    )
+    raise ValidationError(msg)
+
+
+def _require_link(net: JunctionNetwork, node: int) -> None:
+    """Raise NoPathError if junction `node` has no link to leave it by."""
+    if net.neighbours(node):
+        return
+    ref = net.junctions.loc[node, "ref"]
+    why = (
+        "no route of the network reaches it (net.issues: orphan_junction)"
+        if _imported_network(net)
+        else "it is on no link"
+    )
+    msg = (
+        f"junction {ref} (node {node}) has no link to another junction: {why}; start from a "
+        "linked junction (net.signs() lists the links of every junction)"
+    )
+    raise NoPathError(msg)
 
 
 def _nearest_junction(j: gpd.GeoDataFrame, x: float, y: float, *, geom: Any = None) -> int:  # noqa: ANN401
@@ -79,6 +116,7 @@ def _resolve_numbers(net: JunctionNetwork, start: int, numbers: Sequence[int]) -
             msg = f"`numbers` must be integers, got {number!r}"
             raise ValidationError(msg) from None
         cur = seq[-1]
+        _require_link(net, cur)
         nb = [n for n in net.neighbours(cur) if int(j.loc[n, "number"]) == value]
         if nb:
             seq.append(min(nb))
@@ -120,7 +158,7 @@ def plan_route(  # noqa: D103
 ) -> Route:
     g = net._graph
     if g is None:
-        msg = "this network has no routable graph (imported OSM networks cannot be planned yet)"
+        msg = "this network has no routable graph; build it with points_noeuds or read_node_network"
         raise ValidationError(msg)
     s = _resolve_start(net, start)
     seq = _resolve_numbers(net, s, numbers)
@@ -207,6 +245,9 @@ def strip_text(net: JunctionNetwork, orig: Any, dest: Any, *, profile: str | Pro
             raise ValidationError(msg)
         from parcs.routing import route as _route  # noqa: PLC0415
 
+        for what, value in (("orig", orig), ("dest", dest)):
+            if isinstance(value, str):
+                _no_place_names(net, what, value)
         G = net._source_graph
         if G is None:
             msg = "this network has no source graph; pass a Route"
