@@ -303,10 +303,16 @@ def test_bad_options_raise_validation_error(kwargs, needle):
         missing_links(G, places=places, **kwargs)
 
 
-def test_missing_places_raise():
+def test_no_places_falls_back_to_node_sample():
+    # documented fallback: every built node (4 < sample) is a place, each pair weighs 1;
+    # before, the 4 pairs across the gap are unreachable (cap); after, 1600 + 2600 + 600 + 1600 m
     G, _ = hand_instance()
-    with pytest.raises(ValidationError, match="places"):
-        missing_links(G)
+    cands = missing_links(G)
+    assert len(cands) == 1
+    assert cands.iloc[0].benefit == pytest.approx((4 * CAP - (1600 + 2600 + 600 + 1600)) / 1000)
+    assert cands.iloc[0].trips_new == pytest.approx(4.0)
+    with pytest.raises(ValidationError, match="`sample`"):
+        missing_links(G, sample=0)
 
 
 # ------------------------------------------------------------------------------------------

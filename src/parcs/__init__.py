@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from parcs.network import lines as lines
     from parcs.network import osm, territory
     from parcs.network.osm import graph_from_osm
+    from parcs.network.osm_places import places_from_osm
     from parcs.network.places import attach_places, find_place, places
     from parcs.network.summary import summary
     from parcs.network.territory import build_network, load_network
@@ -58,6 +59,7 @@ _LAZY = {
     "find_place": "parcs.network.places",
     "attach_places": "parcs.network.places",
     "graph_from_osm": "parcs.network.osm",
+    "places_from_osm": "parcs.network.osm_places",
     "summary": "parcs.network.summary",
     "validate_graph": "parcs.graph",
     "metrics": "parcs.links",

@@ -32,6 +32,7 @@ from parcs._atomic import write_text
 from parcs._log import logger
 from parcs.graph import DEFAULT_KIND, edge_geometry, graph_crs, undirected_edges, validate_graph
 from parcs.errors import ValidationError
+from parcs.network.places import SETTLEMENT_KINDS
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -89,13 +90,25 @@ PLACE_COLORS: Mapping[str, str] = {
     "terril": "#6d4c41",
     "espace_neonaturel": "#43a047",
     "parc": "#66bb6a",
+    "park": "#66bb6a",
+    "nature": "#9ccc65",
+    "forest": "#1b5e20",
+    "station": "#3949ab",
+    "viewpoint": "#f9a825",
     "commune": "#9e9e9e",
+    "town": "#757575",
 }
 _PLACE_LABELS = {
     "terril": "Terrils (spoil tips)",
     "espace_neonaturel": "Espaces néo-naturels (parks)",
     "parc": "Parks",
+    "park": "Parks",
+    "nature": "Nature areas",
+    "forest": "Forests and woods",
+    "station": "Railway stations",
+    "viewpoint": "Viewpoints",
     "commune": "Communes",
+    "town": "Towns and villages",
 }
 _ROUTE_COLORS = ("#d81b60", "#1e88e5", "#fdd835", "#00897b", "#8e24aa")
 _WGS84 = "EPSG:4326"
@@ -429,7 +442,16 @@ def add_places(
     m: folium.Map,
     G: Any,  # noqa: ANN401
     *,
-    kinds: Iterable[str] = ("terril", "espace_neonaturel", "parc"),
+    kinds: Iterable[str] = (
+        "terril",
+        "espace_neonaturel",
+        "parc",
+        "park",
+        "nature",
+        "forest",
+        "station",
+        "viewpoint",
+    ),
     simplify_m: float = DEFAULT_SIMPLIFY_M,
     show: bool = True,
 ) -> folium.Map:
@@ -442,7 +464,8 @@ def add_places(
     G
         A parcs network holding places (``parcs.places(G)``), or a places GeoDataFrame.
     kinds
-        Place kinds to draw, one layer each; add ``"commune"`` for commune outlines.
+        Place kinds to draw, one layer each (default: every kind but settlements, Artois
+        and OpenStreetMap alike); add ``"commune"`` or ``"town"`` for settlements.
     simplify_m
         Display simplification tolerance in metres.
     show
@@ -491,7 +514,7 @@ def add_places(
             style=JsCode(_PLACE_STYLE),
             popup=folium.GeoJsonPopup(fields=["name", "area_ha"], aliases=["Name", "Area (ha)"]),
         ).add_to(m)
-        if kind != "commune":
+        if kind not in SETTLEMENT_KINDS:
             _extend_bounds(m, _bounds_of(geoms))
         m._parcs_places = [*getattr(m, "_parcs_places", []), kind]  # type: ignore[attr-defined]
         drawn += len(feats)
@@ -1009,7 +1032,8 @@ def explore(  # noqa: C901
     places
         Draw terrils and parks (needs places on `G`).
     communes
-        Draw commune outlines (hidden at start; toggle them in the layer control).
+        Draw the settlements (commune outlines, OSM towns), hidden at start (toggle them in
+        the layer control).
     isochrone
         The result of :func:`parcs.isochrone`.
     tiles
@@ -1051,9 +1075,9 @@ def explore(  # noqa: C901
     m = _new_map(tiles)
     if places:
         add_places(m, G, simplify_m=tol)
-    place_kinds = [k for k in getattr(m, "_parcs_places", []) if k != "commune"]
+    place_kinds = [k for k in getattr(m, "_parcs_places", []) if k not in SETTLEMENT_KINDS]
     if communes:
-        add_places(m, G, kinds=("commune",), simplify_m=tol, show=False)
+        add_places(m, G, kinds=sorted(SETTLEMENT_KINDS), simplify_m=tol, show=False)
     add_network(m, G, simplify_m=tol)
     if isochrone is not None:
         add_isochrone(m, isochrone, simplify_m=tol)

@@ -91,7 +91,8 @@ def points_noeuds(
 
     Steps: (1) keep the built greenways (``built=True`` edges) and leave out connected
     components shorter than `min_link_m` in total; (2) candidate junctions are intersections
-    (3+ distinct neighbours), the access node of every park and terril nearest to it, and
+    (3+ distinct neighbours), the access node of every park (``PARK_KINDS``: terril, park,
+    nature area, forest...) nearest to it, for parks with a node within reach, and
     network ends; (3) candidates are thinned greedily, fixed junctions first, then
     intersections by decreasing degree, then park accesses, then ends (ties by node id): a
     candidate closer than `min_link_m` along the network to an accepted junction is dropped;
@@ -127,7 +128,8 @@ def points_noeuds(
         Ignore the gap connectors (``built=False`` edges). With False they are part of the
         network, at their travelled length ``est_length``.
     include_places
-        Make the nearest access node of each park and terril a candidate junction.
+        Make the nearest access node of each park (any place of ``PARK_KINDS`` with an
+        access node within its access distance) a candidate junction.
     number_choice
         {"spread", "smallest"} how the numbering picks among free numbers (see
         :func:`number_junctions`).
@@ -573,12 +575,19 @@ def _cover_junctions(
 def _place_access(
     G: nx.MultiDiGraph, g: LinkGraph, active: npt.NDArray[np.bool_]
 ) -> dict[int, str]:
-    """Node index -> place name: the nearest active access node of each park and terril."""
+    """Node index -> place name: the nearest active access node of each park.
+
+    Parks are the places of :data:`PARK_KINDS` (terrils, espaces néo-naturels, OSM parks,
+    nature areas, forests) with a node within their access distance (``reached``); a park
+    whose only access node is the nearest one, farther away, gets none.
+    """
     gdf = G.graph.get("parcs_places")
     if gdf is None or len(gdf) == 0:
         return {}
     out: dict[int, str] = {}
     parks = gdf[gdf["kind"].isin(list(PARK_KINDS))].sort_index()
+    if "reached" in parks.columns:
+        parks = parks[parks["reached"].fillna(True).astype(bool)]
     for _, row in parks.iterrows():
         nodes = [g.index[n] for n in row.get("access_nodes", ()) if n in g.index]
         nodes = [i for i in nodes if active[i]]

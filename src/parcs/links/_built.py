@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 import shapely
 
+from parcs._log import logger
+from parcs._validate import check_count
 from parcs.csr import CSRGraph, arc_geometries, csr_of
 from parcs.errors import ValidationError
 from parcs.network.places import PARK_KINDS, SETTLEMENT_KINDS
-from parcs.network.places import places as _places
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -30,12 +32,16 @@ if TYPE_CHECKING:
 __all__ = [
     "BATCH",
     "DEFAULT_PARK_PAIR_SHARE",
+    "DEFAULT_SAMPLE",
+    "SAMPLE_KIND",
+    "SAMPLE_SEED",
     "Built",
     "ODPairs",
     "PlaceAccess",
     "built",
     "columns_from",
     "get_places",
+    "node_sample",
     "od_pairs",
     "place_access",
     "place_matrix",
@@ -43,6 +49,12 @@ __all__ = [
 ]
 
 BATCH = 256
+#: Places drawn from the built network when a graph has none (:func:`get_places`).
+DEFAULT_SAMPLE = 200
+#: Seed of that draw, fixed so that a graph always gives the same sample.
+SAMPLE_SEED = 0
+#: Kind of the sampled nodes in the places table.
+SAMPLE_KIND = "sample"
 #: Total weight of park-to-park trips, as a share of the total population.
 DEFAULT_PARK_PAIR_SHARE = 0.25
 
@@ -189,9 +201,28 @@ class PlaceAccess:
     sources: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]
 
 
-def get_places(G: nx.MultiDiGraph, places: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+def get_places(
+    G: nx.MultiDiGraph, places: gpd.GeoDataFrame | None, *, sample: int = DEFAULT_SAMPLE
+) -> gpd.GeoDataFrame:
+    """Return `places`, else the places of `G`, else a sample of built-network nodes.
+
+    The fallback, for a graph without places: `sample` nodes touching a built edge (all of
+    them if there are fewer), drawn without replacement from the node ids in increasing
+    order with ``numpy.random.default_rng(SAMPLE_SEED)``, so the same graph always gives the
+    same sample. Each becomes a place of kind :data:`SAMPLE_KIND` (a point, no area, no
+    population, entering the network at its own node) and :func:`od_pairs` weighs every
+    pair of them 1.
+
+    Raises
+    ------
+    ValidationError
+        If `places` lacks a needed column, or `sample` is not a positive integer.
+    """
+    sample = check_count("sample", sample, lo=1)
     if places is None:
-        places = _places(G)
+        places = G.graph.get("parcs_places")
+        if places is None:
+            return node_sample(G, sample)
     needed = {"kind", "population", "area_ha", "access_nodes", "geometry"}
     missing = sorted(needed - set(places.columns))
     if missing:
@@ -200,8 +231,41 @@ def get_places(G: nx.MultiDiGraph, places: gpd.GeoDataFrame | None) -> gpd.GeoDa
     return places
 
 
+def node_sample(G: nx.MultiDiGraph, n: int) -> gpd.GeoDataFrame:
+    """A places table of `n` built-network nodes of `G` (see :func:`get_places`)."""
+    import geopandas as gpd  # noqa: PLC0415
+
+    csr = csr_of(G, built_only=True)
+    ids = np.sort(csr.node_ids[np.diff(csr.indptr) > 0])
+    if len(ids) > n:
+        ids = np.sort(np.random.default_rng(SAMPLE_SEED).choice(ids, size=n, replace=False))
+    idx = csr.index_of(ids) if len(ids) else np.zeros(0, np.int64)
+    logger.info(
+        "no places on this graph: using %d sampled built-network nodes (seed %d) as places, "
+        "each pair weighted 1",
+        len(ids),
+        SAMPLE_SEED,
+    )
+    return gpd.GeoDataFrame(
+        {
+            "name": [f"node {i}" for i in ids],
+            "kind": SAMPLE_KIND,
+            "population": 0.0,
+            "area_ha": 0.0,
+            "access_nodes": [(int(i),) for i in ids],
+        },
+        geometry=shapely.points(csr.x[idx], csr.y[idx]) if len(ids) else [],
+        crs=csr.crs,
+        index=pd.Index([f"{SAMPLE_KIND}:{i}" for i in ids], name="place_id", dtype=object),
+    )
+
+
 def place_access(
-    G: nx.MultiDiGraph, net: Built, places: gpd.GeoDataFrame | None = None
+    G: nx.MultiDiGraph,
+    net: Built,
+    places: gpd.GeoDataFrame | None = None,
+    *,
+    sample: int = DEFAULT_SAMPLE,
 ) -> PlaceAccess:
     """Return how every place enters the built network.
 
@@ -218,14 +282,16 @@ def place_access(
     net
         Its built network (:func:`built_network`).
     places
-        Places table; default ``parcs.places(G)``.
+        Places table; default ``parcs.places(G)``, else a node sample (:func:`get_places`).
+    sample
+        Size of the node sample used when `G` has no places and `places` is None.
 
     Returns
     -------
     PlaceAccess
         The places and their (nodes, offsets).
     """
-    places = get_places(G, places)
+    places = get_places(G, places, sample=sample)
     csr = net.csr
     on_built = np.diff(csr.indptr) > 0
     built_idx = np.flatnonzero(on_built)
@@ -275,11 +341,16 @@ def od_pairs(
 ) -> ODPairs:
     """Return the weighted OD pairs of the objective.
 
-    * commune ``c`` → park ``p``: ``w = population_c * area_p / A`` (``A`` = total park
-      area): every resident makes one trip, to a park chosen in proportion to its area.
+    * settlement ``c`` (a kind of :data:`SETTLEMENT_KINDS`: an Artois commune, an OSM town)
+      → park ``p`` (a kind of :data:`PARK_KINDS` with an area): ``w = W_c * area_p / A``
+      (``A`` = total park area), where ``W_c`` is the population of ``c``, or 1 when it has
+      none (an OSM town without a ``population`` tag): every resident makes one trip, to a
+      park chosen in proportion to its area.
     * park ``s`` ↔ park ``t`` (each unordered pair once): ``w = share * P * a_s a_t /
-      Σ_{s<t} a_s a_t`` (``P`` = total population, ``share`` = `park_pair_share`): park-hopping
-      trips totalling ``share * P``.
+      Σ_{s<t} a_s a_t`` (``P`` = Σ ``W_c``, or 1 without any settlement; ``share`` =
+      `park_pair_share`): park-hopping trips totalling ``share * P``.
+    * sampled node ↔ sampled node (kind :data:`SAMPLE_KIND`, the fallback of a graph
+      without places, :func:`get_places`): ``w = 1`` for each unordered pair.
 
     Parameters
     ----------
@@ -296,32 +367,32 @@ def od_pairs(
     kind = places["kind"].to_numpy()
     pop = places["population"].fillna(0).to_numpy(dtype=np.float64)
     area = places["area_ha"].fillna(0).to_numpy(dtype=np.float64)
-    communes = np.flatnonzero(np.isin(kind, list(SETTLEMENT_KINDS)) & (pop > 0))
+    settlements = np.flatnonzero(np.isin(kind, list(SETTLEMENT_KINDS)))
+    weight = np.where(pop[settlements] > 0, pop[settlements], 1.0)
     parks = np.flatnonzero(np.isin(kind, list(PARK_KINDS)) & (area > 0))
     total_area = area[parks].sum()
-    s_list = []
-    t_list = []
-    w_list = []
-    if len(parks) and len(communes) and total_area > 0:
-        cc, pp = np.meshgrid(communes, parks, indexing="ij")
-        s_list.append(cc.ravel())
-        t_list.append(pp.ravel())
-        w_list.append((pop[cc] * area[pp] / total_area).ravel())
+    pieces: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]] = []
+    if len(parks) and len(settlements) and total_area > 0:
+        cc, pp = np.meshgrid(np.arange(len(settlements)), parks, indexing="ij")
+        pieces.append(
+            (settlements[cc.ravel()], pp.ravel(), (weight[cc] * area[pp] / total_area).ravel())
+        )
     if len(parks) > 1 and park_pair_share > 0:
         i, j = np.triu_indices(len(parks), k=1)
         a, b = parks[i], parks[j]
         prod = area[a] * area[b]
         total = prod.sum()
         if total > 0:
-            s_list.append(a)
-            t_list.append(b)
-            w_list.append(park_pair_share * pop[communes].sum() * prod / total)
-    if not s_list:
+            people = weight.sum() if len(settlements) else 1.0
+            pieces.append((a, b, park_pair_share * people * prod / total))
+    nodes = np.flatnonzero(kind == SAMPLE_KIND)
+    if len(nodes) > 1:
+        i, j = np.triu_indices(len(nodes), k=1)
+        pieces.append((nodes[i], nodes[j], np.ones(len(i))))
+    if not pieces:
         return ODPairs(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
     return ODPairs(
-        np.concatenate(s_list).astype(np.int64),
-        np.concatenate(t_list).astype(np.int64),
-        np.concatenate(w_list).astype(np.float64),
+        np.concatenate([p[0] for p in pieces]).astype(np.int64),
+        np.concatenate([p[1] for p in pieces]).astype(np.int64),
+        np.concatenate([p[2] for p in pieces]).astype(np.float64),
     )
-
-

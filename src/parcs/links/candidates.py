@@ -45,6 +45,7 @@ from parcs.errors import ValidationError
 from parcs.links._built import (
     BATCH,
     DEFAULT_PARK_PAIR_SHARE,
+    DEFAULT_SAMPLE,
     Built,
     ODPairs,
     PlaceAccess,
@@ -68,6 +69,7 @@ __all__ = [
     "DEFAULT_MAX_GAP_M",
     "DEFAULT_MIN_NETWORK_RATIO",
     "DEFAULT_PARK_PAIR_SHARE",
+    "DEFAULT_SAMPLE",
     "PARK_KINDS",
     "Scorer",
     "missing_links",
@@ -347,6 +349,7 @@ def missing_links(
     cap_m: float = DEFAULT_CAP_M,
     park_pair_share: float = DEFAULT_PARK_PAIR_SHARE,
     top: int | None = None,
+    sample: int = DEFAULT_SAMPLE,
 ) -> gpd.GeoDataFrame:
     """Find and rank the missing links of the built greenway network.
 
@@ -361,18 +364,25 @@ def missing_links(
         benefit = Σ_od w_od · (min(d_od, cap_m) - min(d'_od, cap_m)) / 1000
 
     in weighted km, distances on the built network only (connectors excluded), unreachable =
-    `cap_m`; ``d'`` is the exact distance after adding the link alone. OD pairs and weights:
-    commune → park/terril with ``w = population * area_ha / total park area``, and park ↔
-    park with weights ∝ ``area_s * area_t`` summing to ``park_pair_share * total population``
-    (:func:`od_pairs`). Places enter at their access nodes (:func:`place_access`).
+    `cap_m`; ``d'`` is the exact distance after adding the link alone. OD pairs and weights
+    (:func:`parcs.links._built.od_pairs`), on any graph with places: settlement (a kind of
+    ``SETTLEMENT_KINDS``: Artois commune, OSM town) → park (a kind of :data:`PARK_KINDS`:
+    terril, espace néo-naturel, park, nature area, forest) with ``w = population *
+    area_ha / total park area``, a settlement without a population weighing 1 resident;
+    and park ↔ park with weights ∝ ``area_s * area_t`` summing to ``park_pair_share *
+    total population``. Places enter at their access nodes (``place_access``).
     ``trips_new`` = Σ w_od over pairs going from ``> cap_m`` to ``<= cap_m``.
+
+    A graph without places (and `places` None) is scored on a sample instead: `sample`
+    nodes of the built network drawn with a fixed seed, every pair of them weighted 1
+    (logged; ``docs/missing-links.md``).
 
     Parameters
     ----------
     G
         A parcs graph (``docs/graph-format.md``).
     places
-        Places table; default ``parcs.places(G)``.
+        Places table; default ``parcs.places(G)``, else the node sample.
     max_gap_m
         Straight-line search radius for new candidates (m); default ``G.graph["max_gap_m"]``
         or 500.
@@ -389,20 +399,23 @@ def missing_links(
         Total weight of park-to-park trips as a share of the total population.
     top
         Return only the `top` best candidates.
+    sample
+        Number of built-network nodes sampled when `G` has no places and `places` is None.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        EPSG:2154, one row per candidate sorted by ``rank`` (1 = best; by benefit, ties by
+        One row per candidate sorted by ``rank`` (1 = best; by benefit, ties by
         ``id``): ``rank``, ``id``, ``u``, ``v`` (node ids), ``source``, ``straight_m``,
         ``est_length_m``, ``network_m`` (built-network distance u-v today, inf if
-        disconnected), ``benefit``, ``benefit_per_km``, ``trips_new``, ``commune`` (commune
-        containing, else nearest to, the link's midpoint), straight LineString.
+        disconnected), ``benefit``, ``benefit_per_km``, ``trips_new``, ``commune`` (the
+        settlement -- commune or town -- containing, else nearest to, the link's midpoint;
+        ``""`` without settlements), straight LineString, in the graph's CRS.
 
     Raises
     ------
     ValidationError
-        On a bad option value, or when `G` has no places and `places` is not given.
+        On a bad option value or a places table without the needed columns.
     """
     gap, det = _resolve(G, max_gap_m, detour_factor)
     ratio = check_positive("min_network_ratio", min_network_ratio)
@@ -415,7 +428,7 @@ def missing_links(
         msg = f"`top` must be a positive integer or None, got {top!r}"
         raise ValidationError(msg)
     net = built(G)
-    access = place_access(G, net, places)
+    access = place_access(G, net, places, sample=sample)
     od = od_pairs(access.places, park_pair_share=share)
     raw = _raw_candidates(G, net, max_gap_m=gap, detour_factor=det, min_network_ratio=ratio)
     cands = _decluster(raw, net, cluster)
@@ -445,7 +458,7 @@ def missing_links(
 
 
 def _commune_names(places: gpd.GeoDataFrame, links: gpd.GeoDataFrame) -> list[str]:
-    """Name of the commune containing (else nearest to) each link's midpoint."""
+    """Name of the settlement containing (else nearest to) each link's midpoint."""
     communes = places[places["kind"].isin(list(SETTLEMENT_KINDS))]
     if communes.empty or links.empty:
         return [""] * len(links)

@@ -10,8 +10,9 @@ after each step of a :func:`parcs.plan_links` plan, side by side. Definitions (a
     Connected components of the built network (nodes touching at least one built edge), the
     km of the largest one and its share of ``km_built``.
 ``directness``
-    ``Σ straight / Σ network`` over ALL unordered pairs of places (communes, parks, terrils)
-    that are reachable from each other and whose polygons do not touch (straight > 0).
+    ``Σ straight / Σ network`` over ALL unordered pairs of places (every kind in the table:
+    communes or towns, parks, terrils, forests, stations...; the node sample of a graph
+    without places, see below) that are reachable from each other and whose polygons do not touch (straight > 0).
     ``straight`` = distance between the two place polygons; ``network`` = built-network
     distance between them, entering each place at its access nodes at the cost of the
     polygon-to-node distance (``parcs.links._built.place_access``). Exact (no sampling); by the
@@ -22,13 +23,22 @@ after each step of a :func:`parcs.plan_links` plan, side by side. Definitions (a
     which count 0, of ``straight / network``. 1 = every place pair joined by a straight
     greenway; it falls when pairs are disconnected or detours are long.
 ``population_500m``, ``population_1km`` (and ``share_*``)
-    Residents within 500 m / 1 km of a built greenway. No population grid is embedded, so
-    residents are assumed spread evenly over each commune polygon (areal weighting):
-    ``population * area(commune ∩ buffer) / area(commune)``. This is an assumption; real
-    population is concentrated in built-up areas.
+    Residents of the settlements (kinds of ``SETTLEMENT_KINDS``: Artois communes, OSM
+    towns) within 500 m / 1 km of a built greenway. No population grid is embedded, so
+    residents are assumed spread evenly over each settlement polygon (areal weighting):
+    ``population * area(settlement ∩ buffer) / area(settlement)``; a settlement mapped as a
+    point (an OSM ``place`` node) counts all its residents when the point lies in the buffer,
+    none otherwise. This is an assumption; real population is concentrated in built-up
+    areas. Settlements without a population count 0 here.
 ``parks_5km_mean``/``_median``, ``parks_10km_mean``/``_median``
-    Per commune, the number of parks and terrils whose network distance (as above) is at most
-    5 km / 10 km along built greenways; the per-commune table is kept in ``per_commune``.
+    Per settlement, the number of places of ``PARK_KINDS`` (terrils, espaces néo-naturels,
+    parks, nature areas, forests) whose network distance (as above) is at most 5 km / 10 km
+    along built greenways; the per-settlement table is kept in ``per_commune``.
+
+On a graph without places (and ``places=None``), the places are a sample of built-network
+nodes (``sample`` of them, fixed seed; ``parcs.links._built.get_places``): directness and
+efficiency are measured over their pairs, and the population and park indicators, which need
+settlements, are 0 or NaN.
 """
 
 from __future__ import annotations
@@ -43,7 +53,16 @@ import shapely
 
 from parcs._log import logger
 from parcs._kernels.components import connected_components
-from parcs.links._built import Built, PlaceAccess, built, get_places, place_access, place_matrix, rows
+from parcs.links._built import (
+    DEFAULT_SAMPLE,
+    Built,
+    PlaceAccess,
+    built,
+    get_places,
+    place_access,
+    place_matrix,
+    rows,
+)
 from parcs.network.places import PARK_KINDS, SETTLEMENT_KINDS
 
 if TYPE_CHECKING:
@@ -63,7 +82,7 @@ _PARK_RADII_M = (5_000.0, 10_000.0)
 class NetworkMetrics:
     """Indicators of a built greenway network (see the module docstring for definitions).
 
-    ``per_commune`` is a DataFrame (index = place slug) with ``name``, ``population``,
+    ``per_commune`` is a DataFrame (index = place slug, one row per settlement) with ``name``, ``population``,
     ``pop_500m``, ``pop_1km``, ``parks_5km``, ``parks_10km``; :meth:`to_dict` leaves it out.
     """
 
@@ -98,10 +117,14 @@ class NetworkMetrics:
 class _Context:
     """What stays fixed while links are added: places, access, straight distances, buffers."""
 
-    def __init__(self, G: nx.MultiDiGraph, places: gpd.GeoDataFrame | None) -> None:
+    def __init__(
+        self, G: nx.MultiDiGraph, places: gpd.GeoDataFrame | None, *, sample: int = DEFAULT_SAMPLE
+    ) -> None:
         self.G = G
         self.base = built(G)
-        self.access: PlaceAccess = place_access(G, self.base, get_places(G, places))
+        self.access: PlaceAccess = place_access(
+            G, self.base, get_places(G, places, sample=sample)
+        )
         pl = self.access.places
         geoms = pl.geometry.to_numpy()
         p = len(pl)
@@ -113,6 +136,7 @@ class _Context:
         self.parks = np.flatnonzero(np.isin(kind, list(PARK_KINDS)))
         self.commune_geoms = geoms[self.communes]
         self.commune_area = np.asarray(shapely.area(self.commune_geoms), dtype=np.float64)
+        self.commune_polygonal = self.commune_area > 0  # else a point (or a line)
         self.pop = pl["population"].fillna(0).to_numpy(dtype=np.float64)[self.communes]
         self.base_buffers = {
             d: shapely.union_all(shapely.buffer(self.base.geoms, d))
@@ -129,12 +153,13 @@ class _Context:
             buf = more if buf is None else shapely.union(buf, more)
         if buf is None:
             return np.zeros(len(self.communes))
+        poly = self.commune_polygonal
+        share = np.zeros(len(self.communes))
         inter = np.asarray(
-            shapely.area(shapely.intersection(self.commune_geoms, buf)), dtype=np.float64
+            shapely.area(shapely.intersection(self.commune_geoms[poly], buf)), dtype=np.float64
         )
-        share = np.divide(
-            inter, self.commune_area, out=np.zeros_like(inter), where=self.commune_area > 0
-        )
+        share[poly] = inter / self.commune_area[poly]
+        share[~poly] = shapely.intersects(self.commune_geoms[~poly], buf)
         return np.asarray(self.pop * np.clip(share, 0.0, 1.0), dtype=np.float64)
 
     def compute(self, extra_edges: Sequence[Sequence[Any]] | None = None) -> NetworkMetrics:
@@ -208,6 +233,7 @@ def metrics(
     *,
     places: gpd.GeoDataFrame | None = None,
     extra_edges: Iterable[Sequence[Any]] | None = None,
+    sample: int = DEFAULT_SAMPLE,
 ) -> NetworkMetrics:
     """Compute the indicators of the built greenway network of `G`.
 
@@ -216,10 +242,13 @@ def metrics(
     G
         A parcs graph (``docs/graph-format.md``); only ``built=True`` edges count.
     places
-        Places table; default ``parcs.places(G)``.
+        Places table; default ``parcs.places(G)``; a graph without places is measured on
+        `sample` nodes of its built network (module docstring, logged).
     extra_edges
         Links ``(u, v, length_m)`` (node ids) to count as built, e.g. a plan's links; their
         geometry is the straight line between the nodes.
+    sample
+        Number of sampled nodes when `G` has no places and `places` is None.
 
     Returns
     -------
@@ -230,9 +259,10 @@ def metrics(
     Raises
     ------
     ValidationError
-        If `G` carries no places and `places` is not given, or an extra edge is invalid.
+        If `places` lacks a needed column, `sample` is not a positive integer, or an extra
+        edge is invalid.
     """
-    ctx = _Context(G, places)
+    ctx = _Context(G, places, sample=sample)
     out = ctx.compute(list(extra_edges) if extra_edges is not None else None)
     logger.info(
         "metrics: %.1f km built, %d components, directness %.3f",
@@ -248,6 +278,7 @@ def metrics_table(
     plan: pd.DataFrame,
     *,
     places: gpd.GeoDataFrame | None = None,
+    sample: int = DEFAULT_SAMPLE,
 ) -> pd.DataFrame:
     """Return the indicators before and after each step of a link plan, side by side.
 
@@ -258,7 +289,9 @@ def metrics_table(
     plan
         Output of :func:`parcs.plan_links` (columns ``u``, ``v``, ``length_m``).
     places
-        Places table; default ``parcs.places(G)``.
+        Places table; default ``parcs.places(G)``, else a node sample (as :func:`metrics`).
+    sample
+        Number of sampled nodes when `G` has no places and `places` is None.
 
     Returns
     -------
@@ -266,7 +299,7 @@ def metrics_table(
         One row per indicator (:meth:`NetworkMetrics.to_dict` keys), columns ``before``,
         ``step 1``, ..., ``step N`` (links of steps 1..k built).
     """
-    ctx = _Context(G, places)
+    ctx = _Context(G, places, sample=sample)
     edges = list(
         zip(
             plan["u"].astype(int),

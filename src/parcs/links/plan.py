@@ -18,7 +18,7 @@ import shapely
 from parcs._log import logger
 from parcs._validate import check_positive
 from parcs.errors import ValidationError
-from parcs.links._built import built, od_pairs, place_access
+from parcs.links._built import DEFAULT_SAMPLE, built, od_pairs, place_access
 from parcs.links.candidates import DEFAULT_CAP_M, DEFAULT_PARK_PAIR_SHARE, Scorer, missing_links
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ def plan_links(
     by: str = "benefit",
     cap_m: float = DEFAULT_CAP_M,
     park_pair_share: float = DEFAULT_PARK_PAIR_SHARE,
+    sample: int = DEFAULT_SAMPLE,
 ) -> gpd.GeoDataFrame:
     """Plan which missing links to build first, greedily, within a length budget.
 
@@ -56,13 +57,16 @@ def plan_links(
         Output of :func:`missing_links` (columns ``u``, ``v``, ``est_length_m``); computed
         with default options when None.
     places
-        Places table; default ``parcs.places(G)``.
+        Places table; default ``parcs.places(G)``; a graph without places is scored on a
+        sample of its built-network nodes, as in :func:`missing_links`.
     by
         {"benefit", "benefit_per_km"}: the greedy criterion.
     cap_m
         Trip length cap (m), as in :func:`missing_links`.
     park_pair_share
         Weight of park-to-park trips, as in :func:`missing_links`.
+    sample
+        Number of sampled nodes when `G` has no places, as in :func:`missing_links`.
 
     Returns
     -------
@@ -85,14 +89,16 @@ def plan_links(
         msg = f"`by` must be one of ['benefit', 'benefit_per_km'], got {by!r}"
         raise ValidationError(msg)
     if candidates is None:
-        candidates = missing_links(G, places=places, cap_m=cap, park_pair_share=share)
+        candidates = missing_links(
+            G, places=places, cap_m=cap, park_pair_share=share, sample=sample
+        )
     needed = {"u", "v", "est_length_m"}
     if not needed <= set(candidates.columns):
         missing = sorted(needed - set(candidates.columns))
         msg = f"`candidates` lacks column(s) {missing}; pass the output of missing_links()"
         raise ValidationError(msg)
     net = built(G)
-    access = place_access(G, net, places)
+    access = place_access(G, net, places, sample=sample)
     od = od_pairs(access.places, park_pair_share=share)
     known = set(net.csr.node_ids.tolist())
     bad = [

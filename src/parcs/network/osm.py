@@ -267,6 +267,7 @@ def graph_from_osm(
     G.graph.update(
         crs=CRS, source="osm", name=name, has_routes=raw.has_relations, simplified=simplify
     )
+    G.graph.update({} if path is None else {"osm_file": str(Path(path).resolve())})
 
     km = _km_by_kind(G)
     logger.info(

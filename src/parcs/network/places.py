@@ -5,7 +5,12 @@ in the graph's CRS, indexed by a slug (``"terril:11-19-de-lens-est"``), with the
 
 ``name``, ``kind``, ``ref``, ``alt_name``, ``population``, ``geometry``, ``area_ha``
     What the place is. ``kind`` is one of :data:`PLACE_KINDS` (or any other string for a
-    user layer); ``population`` counts residents of settlements (0 elsewhere).
+    user layer): the Artois gives ``commune``, ``terril`` and ``espace_neonaturel``;
+    OpenStreetMap (:func:`parcs.places_from_osm`) gives ``town``, ``park``, ``nature``,
+    ``forest``, ``terril``, ``station`` and ``viewpoint``. Settlements are the kinds of
+    :data:`SETTLEMENT_KINDS`, leisure destinations those of :data:`PARK_KINDS`, whatever the
+    source. ``population`` counts residents of settlements (0 elsewhere, and 0 when
+    unknown); ``alt_name`` holds other names, ``;``-separated.
 ``access_nodes``, ``reached``, ``access_dist_m``
     Where it enters the network (:func:`attach_places`): the graph nodes inside a settlement's
     outline, or within ``access_m`` of any other place; ``reached`` is False when no node
@@ -14,8 +19,11 @@ in the graph's CRS, indexed by a slug (``"terril:11-19-de-lens-est"``), with the
 ``key``
     The folded name used by :func:`find_place`.
 
-The embedded Artois places come from :mod:`parcs.network.territory`; any graph can carry
-places from a user layer or from OpenStreetMap.
+The embedded Artois places come from :mod:`parcs.network.territory`; any graph, in any
+metric CRS, can carry places from a user layer or from OpenStreetMap
+(:mod:`parcs.network.osm_places`), and every function that uses places (routing by name,
+``distance_matrix``, ``points_noeuds``, ``missing_links``, ``plan_links``, ``metrics``) reads
+them by these kind sets only.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from parcs._log import logger
 from parcs._validate import check_positive
 from parcs.csr import csr_of
 from parcs.errors import PlaceNotFoundError, ValidationError
@@ -39,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_ACCESS_M",
     "MAX_NAME_CHARS",
+    "MAX_POPULATION",
     "PARK_KINDS",
     "PLACE_KINDS",
     "SETTLEMENT_KINDS",
@@ -66,6 +76,8 @@ PLACE_KINDS: tuple[str, ...] = (
 SETTLEMENT_KINDS = frozenset({"commune", "town"})
 #: Kinds that are leisure destinations (parks, nature areas, terrils).
 PARK_KINDS = frozenset({"terril", "espace_neonaturel", "park", "nature", "forest"})
+#: A population above this is absurd (no settlement is that large) and counts 0.
+MAX_POPULATION = 50_000_000
 #: Place names longer than this are refused before any search.
 MAX_NAME_CHARS = 200
 _SHOWN_CHARS = 80
@@ -197,7 +209,7 @@ def prepare_places(
     extra = [c for c in gdf.columns if c not in (*_COLUMNS, gdf.geometry.name) and c not in out]
     for col in extra:
         out[col] = gdf[col].to_numpy()
-    out["population"] = out["population"].fillna(0).clip(lower=0)
+    out["population"] = _population(out["population"])
     out["area_ha"] = out.geometry.area / 1e4
     access, reached, dist = _access(G, out, access_m)
     out["access_nodes"] = access
@@ -209,6 +221,20 @@ def prepare_places(
     )
     out["key"] = [normalize_name(n) for n in out["name"]]
     return out
+
+
+def _population(pop: pd.Series) -> pd.Series:
+    """Residents, 0 where missing, negative, not finite or absurd (logged)."""
+    values = pop.to_numpy(dtype=np.float64, na_value=np.nan)
+    absurd = np.isfinite(values) & (values > MAX_POPULATION)
+    if absurd.any():
+        logger.warning(
+            "%d place(s) have an absurd population (more than %d): counted as 0",
+            int(absurd.sum()),
+            MAX_POPULATION,
+        )
+    ok = np.isfinite(values) & (values > 0) & ~absurd
+    return pop.where(ok, 0.0).astype(np.float64)
 
 
 def _text(gdf: gpd.GeoDataFrame, column: str) -> Any:  # noqa: ANN401
@@ -294,7 +320,7 @@ def find_place(G: nx.MultiDiGraph, name: str, *, kind: str | None = None) -> pd.
 
     ``"kind:name"`` (e.g. ``"terril:11/19 de Lens Est"``, ``"commune:Lens"``) restricts the
     search to one kind, as does `kind`. When several places share a name, the kinds rank in
-    :data:`PLACE_KINDS` order (communes first), the largest first. A name that matches no
+    :data:`PLACE_KINDS` order (settlements first), the largest first. A name that matches no
     place exactly is matched as a unique prefix or substring before failing.
 
     Parameters
@@ -302,8 +328,9 @@ def find_place(G: nx.MultiDiGraph, name: str, *, kind: str | None = None) -> pd.
     G
         A parcs graph with places.
     name
-        The place name (or its ``ref``: an INSEE code for a commune, a number for a terril,
-        e.g. "T074"); at most :data:`MAX_NAME_CHARS` characters.
+        The place name, one of its other names (``alt_name``, e.g. an OSM ``name:fr``) or its
+        ``ref`` (an INSEE code for a commune, a number for a terril, e.g. "T074"); at most
+        :data:`MAX_NAME_CHARS` characters.
     kind
         Optional place kind restriction (see :func:`places`).
 
@@ -336,7 +363,7 @@ def find_place(G: nx.MultiDiGraph, name: str, *, kind: str | None = None) -> pd.
     exact = gdf[
         (gdf["key"] == key)
         | (gdf["ref"].str.lower() == key)
-        | (gdf["alt_name"].map(normalize_name) == key)
+        | gdf["alt_name"].map(lambda alt: key in _alt_keys(alt))
     ]
     if exact.empty:
         exact = _partial_match(gdf, key)
@@ -349,6 +376,11 @@ def find_place(G: nx.MultiDiGraph, name: str, *, kind: str | None = None) -> pd.
     order = exact["kind"].map(_KIND_ORDER).fillna(len(_KIND_ORDER))
     ranked = exact.assign(_o=order, _a=-exact["area_ha"]).sort_values(["_o", "_a"])
     return ranked.drop(columns=["_o", "_a"]).iloc[0]
+
+
+def _alt_keys(alt: Any) -> set[str]:  # noqa: ANN401
+    """The folded other names of a place (``alt_name`` is ``;``-separated)."""
+    return {normalize_name(a) for a in str(alt or "").split(";") if a.strip()}
 
 
 def _partial_match(gdf: gpd.GeoDataFrame, key: str) -> gpd.GeoDataFrame:
