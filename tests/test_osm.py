@@ -3,6 +3,8 @@
 Every number the graph gives is compared with an independent count made here with pyosmium's
 ``SimpleHandler`` (a second reader), a reference classifier written from the rules in
 ``docs/osm.md``, pyproj and exact shapely buffer intersections (instead of parcs' sampling).
+The samples: Krems (Austria), Andorra, a Dutch node network, and French ones: three stretches
+of EuroVelo 1 (former railways, cycleways, roads) and a points-nœuds route at Hazebrouck.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import bz2
 import gzip
 import itertools
 import math
+import re
 import shutil
 from collections import defaultdict
 from functools import cache
@@ -30,9 +33,12 @@ from hypothesis import strategies as st
 from osmnx import _errors
 from pyproj import Geod, Transformer
 from shapely.geometry import LineString, MultiLineString
+from shapely.ops import transform as shapely_transform
 
 from parcs import _data
 from parcs.errors import DataError, DownloadError, EmptyAreaError, ValidationError
+from parcs.graph import validate_graph
+from parcs.network import osm as osm_module
 from parcs.network.osm import KINDS, _fraction_near, classify_tags, graph_from_osm
 from tests.samples import OSM_SAMPLES, needs_osm_samples
 
@@ -41,6 +47,10 @@ KREMS = SAMPLES / "krems.osm.gz"
 ANDORRA = SAMPLES / "andorra.osm.pbf"
 KNOOP = SAMPLES / "knooppuntnet-10887712.xml"
 WATER_ONLY = SAMPLES / "knooppuntnet-network-8438300-before.xml"
+HAZEBROUCK = "knooppuntnet-9637368-hazebrouck.osm"
+EV1 = sorted(p.name for p in SAMPLES.glob("knooppuntnet-ev1-*.osm"))
+FRENCH = [*EV1, HAZEBROUCK]
+FORMER = ("abandoned", "disused", "dismantled", "razed")
 
 pytestmark = needs_osm_samples
 
@@ -80,6 +90,14 @@ class RefHandler(osmium.SimpleHandler):
             self.relations[r.id] = (tags, ways, rels)
 
 
+def is_former_railway(tags: dict[str, str]) -> bool:
+    """A former railway, from the tags alone (docs/osm.md, rule 2)."""
+    if tags.get("railway") in FORMER or tags.get("historic") == "railway":
+        return True
+    lifecycle = {f"{prefix}:railway" for prefix in FORMER}
+    return any(key in lifecycle for key in tags)
+
+
 def ref_kind(tags: dict[str, str]) -> str | None:  # noqa: PLR0911
     """Reference classifier, written from the table in docs/osm.md."""
     hw = tags.get("highway")
@@ -93,8 +111,7 @@ def ref_kind(tags: dict[str, str]) -> str | None:  # noqa: PLR0911
         return None
     if b == "no" and f == "no":
         return None
-    rail = tags.get("railway") in ("abandoned", "disused") or tags.get("historic") == "railway"
-    if rail or "abandoned:railway" in tags or "disused:railway" in tags:
+    if is_former_railway(tags):
         return "cavalier"
     if tags.get("towpath") == "yes":
         return "towpath"
@@ -125,6 +142,7 @@ class Ref:
             LineString(np.column_stack(TO_L93.transform(*zip(*c, strict=True)))) for c in h.water
         ]
         water_zone = shapely.union_all([w.buffer(25.0) for w in water]) if water else None
+        self.water_zone = water_zone
         self.kind: dict[int, str] = {}
         self.line: dict[int, MultiLineString] = {}
         self.segments: dict[int, list[tuple[int, int]]] = {}
@@ -206,7 +224,9 @@ def assert_km_close(got: dict[str, float], want: dict[str, float], rel: float = 
 # ==== km by kind ====
 
 
-@pytest.mark.parametrize("name", ["krems.osm.gz", "andorra.osm.pbf", "knooppuntnet-10887712.xml"])
+@pytest.mark.parametrize(
+    "name", ["krems.osm.gz", "andorra.osm.pbf", "knooppuntnet-10887712.xml", *FRENCH]
+)
 @pytest.mark.parametrize("simplify", [True, False])
 def test_km_by_kind_matches_independent_count(name: str, *, simplify: bool) -> None:
     G = graph(name, simplify=simplify)
@@ -222,6 +242,7 @@ def test_samples_have_the_expected_kinds() -> None:
     assert {"cycleway", "track", "path", "connector"} <= set(ref("krems.osm.gz").km())
     assert ref("andorra.osm.pbf").km().get("towpath", 0) > 0  # canals in Andorra
     assert "cycleway" not in ref("andorra.osm.pbf").km()
+    assert len(EV1) == 3  # the three EuroVelo 1 stretches of PROVENANCE.md
 
 
 def test_unsimplified_graph_has_one_edge_pair_per_osm_segment() -> None:
@@ -254,9 +275,10 @@ def test_simplification_keeps_length_and_reduces_nodes() -> None:
 # ==== graph format ====
 
 
-@pytest.mark.parametrize("name", ["krems.osm.gz", "knooppuntnet-10887712.xml"])
+@pytest.mark.parametrize("name", ["krems.osm.gz", "knooppuntnet-10887712.xml", *FRENCH])
 def test_graph_format_contract(name: str) -> None:
     G = graph(name)
+    validate_graph(G)
     assert G.graph["crs"] == "EPSG:2154"
     assert G.graph["source"] == "osm"
     assert G.graph["name"] == name
@@ -590,8 +612,13 @@ tag_dicts = st.fixed_dictionaries(
         "bicycle": st.sampled_from(["yes", "no", "designated", "official", "dismount"]),
         "foot": st.sampled_from(["yes", "no", "designated"]),
         "access": st.sampled_from(["yes", "no", "private", "permissive", "destination"]),
-        "railway": st.sampled_from(["abandoned", "disused", "rail"]),
+        "railway": st.sampled_from([*FORMER, "rail", "crossing"]),
         "historic": st.sampled_from(["railway", "castle"]),
+        "abandoned:railway": st.sampled_from(["rail", "tram"]),
+        "razed:railway": st.just("rail"),
+        "dismantled:railway": st.just("rail"),
+        "disused:railway": st.just("rail"),
+        "abandoned:highway": st.just("primary"),
         "towpath": st.sampled_from(["yes", "no"]),
         "area": st.sampled_from(["yes", "no"]),
         "surface": st.sampled_from(["asphalt", "gravel"]),
@@ -673,3 +700,196 @@ def test_simplification_matches_osmnx(name: str) -> None:
     for _, _, d in Gox.edges(data=True):
         km_ox[d["kind"]] += d["length"] / 2000
     assert_km_close(km_by_kind(Gs), dict(km_ox), rel=1e-9)
+
+
+# ==== French samples: EuroVelo 1, former railways, points-nœuds ====
+
+
+def edge_osmids(d: dict) -> list[int]:
+    return d["osmid"] if isinstance(d["osmid"], list) else [d["osmid"]]
+
+
+def eurovelo_ways(r: Ref) -> set[int]:
+    """Member ways of EuroVelo relations (network=icn, or ref/name EV<n> / EuroVelo)."""
+    rels = r.h.relations
+    ev = {
+        rid
+        for rid, (tags, _, _) in rels.items()
+        if tags.get("network") == "icn"
+        or re.fullmatch(r"EV\d+", tags.get("ref", ""))
+        or "eurovelo" in tags.get("name", "").lower()
+    }
+    out: set[int] = set()
+    for rid in ev:
+        todo, seen = [rid], {rid}
+        while todo:
+            _, ways, children = rels[todo.pop()]
+            out.update(ways)
+            todo += [c for c in children if c in rels and c not in seen]
+            seen.update(children)
+    return out
+
+
+@pytest.mark.parametrize("name", FRENCH)
+def test_eurovelo_flag_matches_route_members(name: str) -> None:
+    r = ref(name)
+    G = graph(name)
+    members = eurovelo_ways(r) & set(r.kind)  # usable member ways
+    flagged = {w for *_, d in G.edges(data=True) if d["eurovelo"] for w in edge_osmids(d)}
+    unflagged = {w for *_, d in G.edges(data=True) if not d["eurovelo"] for w in edge_osmids(d)}
+    assert flagged == members
+    assert not unflagged & members
+    if name == HAZEBROUCK:
+        assert not members  # a regional points-nœuds route (network=rcn), not EuroVelo
+    else:
+        assert sum(r.km(members).values()) > 10  # 16 to 47 km stretches of EV1
+        assert all("EV1" in d["routes"].split(";") for *_, d in G.edges(data=True) if d["eurovelo"])
+
+
+@pytest.mark.parametrize("name", FRENCH)
+def test_former_railways_are_cavaliers(name: str) -> None:
+    r = ref(name)
+    G = graph(name)
+    rail = {w for w, (tags, _) in r.h.ways.items() if is_former_railway(tags)}
+    usable = rail & set(r.kind)  # the others are roads excluded by rule 1 (tertiary)
+    cav = {w for *_, d in G.edges(data=True) if d["kind"] == "cavalier" for w in edge_osmids(d)}
+    assert cav == usable
+    in_graph = {w for *_, d in G.edges(data=True) for w in edge_osmids(d)}
+    assert not (rail - usable) & in_graph
+    assert all(r.h.ways[w][0]["highway"] == "tertiary" for w in rail - usable)
+    if name == "knooppuntnet-ev1-16842517.osm":
+        assert len(rail) == 8  # PROVENANCE.md: railway=abandoned on 8 ways
+        assert len(usable) == 3  # the three former railways that are cycleways
+    if name in {"knooppuntnet-ev1-16827727.osm", "knooppuntnet-ev1-16842517.osm"}:
+        assert sum(r.km(usable).values()) > 0  # former railways that are paths or cycleways
+
+
+def test_hazebrouck_points_noeuds_route() -> None:
+    r = ref(HAZEBROUCK)
+    G = graph(HAZEBROUCK)
+    (rid,) = r.h.relations
+    tags, members, _ = r.h.relations[rid]
+    assert (tags["network"], tags["ref"]) == ("rcn", "17-19")
+    on_route = sum(d["length"] for *_, d in G.edges(data=True) if "17-19" in d["routes"]) / 2000
+    assert on_route == pytest.approx(sum(r.km(set(members)).values()), rel=1e-6)
+    # secondary and tertiary roads are members but not greenways: excluded (rule 1)
+    busy = {w for w in members if r.h.ways[w][0]["highway"] in ("secondary", "tertiary")}
+    assert busy
+    assert not busy & {w for *_, d in G.edges(data=True) for w in edge_osmids(d)}
+
+
+# ==== clip ====
+
+
+def central_box(name: str, fraction: float = 1 / 3) -> shapely.Polygon:
+    """The central part of a sample's extent, in lon/lat (from the reference reader)."""
+    pts = np.array([(lon, lat) for _, c in ref(name).h.ways.values() for _, lon, lat in c])
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    mid, half = (lo + hi) / 2, (hi - lo) * fraction / 2
+    return shapely.box(*(mid - half), *(mid + half))
+
+
+def clipped_ref_km(name: str, area_l93: shapely.Polygon) -> tuple[dict[str, float], int]:
+    """Km by kind of the segments with an end in the area, and the ways holding one.
+
+    The kinds (towpath test included) are decided on the segments kept, as parcs documents.
+    """
+    r = ref(name)
+    out: dict[str, float] = defaultdict(float)
+    n_ways = 0
+    for tags, coords in r.h.ways.values():
+        xs, ys = TO_L93.transform([c[1] for c in coords], [c[2] for c in coords])
+        inside = [area_l93.covers(shapely.Point(x, y)) for x, y in zip(xs, ys, strict=True)]
+        parts = [
+            LineString([(xs[i], ys[i]), (xs[i + 1], ys[i + 1])])
+            for i in range(len(coords) - 1)
+            if coords[i][0] != coords[i + 1][0] and (inside[i] or inside[i + 1])
+        ]
+        n_ways += bool(parts)
+        kind = ref_kind(tags)
+        if kind is None or not parts:
+            continue
+        line = MultiLineString(parts)
+        zone = r.water_zone
+        near = zone is not None and line.intersection(zone).length > 0.5 * line.length
+        if kind in ("cycleway", "path", "track") and near:
+            kind = "towpath"
+        out[kind] += line.length / 1000
+    return dict(out), n_ways
+
+
+@pytest.mark.parametrize("name", ["krems.osm.gz", "andorra.osm.pbf"])
+def test_clip_keeps_segments_with_an_end_inside(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    box = central_box(name)
+    area = shapely_transform(TO_L93.transform, box)
+    want, n_ways = clipped_ref_km(name, area)
+    calls = []
+
+    def counting(tags: dict[str, str]) -> str | None:
+        calls.append(1)
+        return classify_tags(tags)
+
+    monkeypatch.setattr(osm_module, "classify_tags", counting)
+    G = graph_from_osm(path=SAMPLES / name, clip=box)
+    # the clip runs before classification: only the ways reaching the area are classified
+    assert len(calls) == n_ways < len(ref(name).h.ways) / 2
+    assert_km_close(km_by_kind(G), want, rel=1e-6)
+    validate_graph(G)
+    # every edge has a node in the area or leaves it by one segment at most
+    for *_, d in G.edges(data=True):
+        assert d["geometry"].intersects(area)
+    # the same area as a GeoDataFrame in another CRS gives the same graph
+    frame = gpd.GeoDataFrame(geometry=[box], crs=4326).to_crs(32633)
+    assert km_by_kind(graph_from_osm(path=SAMPLES / name, clip=frame)) == pytest.approx(
+        km_by_kind(G)
+    )
+
+
+def test_clip_outside_the_file_is_an_empty_area() -> None:
+    # Hazebrouck lies ~8 km north of the Pôle Métropolitain de l'Artois
+    with pytest.raises(EmptyAreaError, match="inside `clip`"):
+        graph_from_osm(path=SAMPLES / HAZEBROUCK, clip="pma")
+
+
+def test_download_fetches_the_clip_area(monkeypatch: pytest.MonkeyPatch, krems_xml: Path) -> None:
+    asked: list[object] = []
+
+    def fake_graph(polygon: object, **_kw: object) -> nx.MultiDiGraph:
+        asked.append(polygon)
+        return ox.graph_from_xml(krems_xml, simplify=False, retain_all=True)
+
+    def fake_features(_polygon: object, tags: dict[str, object]) -> gpd.GeoDataFrame:
+        return ox.features_from_xml(krems_xml, tags=tags)
+
+    monkeypatch.setattr(ox, "graph_from_polygon", fake_graph)
+    monkeypatch.setattr(ox, "features_from_polygon", fake_features)
+    box = central_box("krems.osm.gz")
+    bbox = (15.553, 48.369, 15.858, 48.446)
+    west = shapely.box(bbox[0], bbox[1], box.centroid.x, bbox[3])
+    G = graph_from_osm(bbox=bbox, clip=box)
+    assert asked[-1].equals(box.intersection(shapely.box(*bbox)))
+    assert_km_close(km_by_kind(G), km_by_kind(graph_from_osm(path=KREMS, clip=box)), rel=1e-9)
+    graph_from_osm(clip=gpd.GeoDataFrame(geometry=[box], crs=4326))  # only `clip`: its area
+    assert asked[-1].symmetric_difference(box).area < 1e-12 * box.area
+    graph_from_osm(polygon=west, clip=box)
+    assert asked[-1].area == pytest.approx(west.intersection(box).area, rel=1e-9)
+    with pytest.raises(EmptyAreaError, match="`clip` does not overlap"):
+        graph_from_osm(bbox=(2.7, 50.4, 2.8, 50.5), clip=box)
+
+
+def test_graph_crs_follows_parcs_crs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PARCS_CRS", "EPSG:32633")  # UTM 33N: Krems is at 15.6 E
+    G = graph_from_osm(path=KREMS)
+    validate_graph(G)
+    assert G.graph["crs"] == "EPSG:32633"
+    to_utm = Transformer.from_crs(4326, 32633, always_xy=True)
+    _, d = next(iter(G.nodes(data=True)))
+    assert (d["x"], d["y"]) == pytest.approx(to_utm.transform(d["lon"], d["lat"]))
+    geod = Geod(ellps="WGS84")
+    total_geod = sum(
+        geod.line_length([c[1] for c in coords], [c[2] for c in coords])
+        for tags, coords in ref("krems.osm.gz").h.ways.values()
+        if ref_kind(tags) is not None
+    )
+    # UTM scale error at 0.6 degrees from the central meridian: below 0.04 %
+    assert sum(km_by_kind(G).values()) * 1000 == pytest.approx(total_geod, rel=4e-4)

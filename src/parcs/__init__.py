@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from parcs.links import metrics, metrics_table, missing_links, plan_links
     from parcs.network import lines as lines
     from parcs.network import osm, territory
+    from parcs.network.lines import graph_from_lines
     from parcs.network.osm import graph_from_osm
     from parcs.network.osm_places import places_from_osm
     from parcs.network.places import attach_places, find_place, places
@@ -60,6 +61,7 @@ _LAZY = {
     "attach_places": "parcs.network.places",
     "graph_from_osm": "parcs.network.osm",
     "places_from_osm": "parcs.network.osm_places",
+    "graph_from_lines": "parcs.network.lines",
     "summary": "parcs.network.summary",
     "validate_graph": "parcs.graph",
     "metrics": "parcs.links",

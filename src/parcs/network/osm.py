@@ -28,19 +28,29 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import LineString, MultiPolygon, Polygon
 
+from parcs import settings
 from parcs._log import logger
+from parcs.errors import DownloadError, EmptyAreaError, ValidationError
 from parcs.graph import undirected_edges
 from parcs.network._osmfile import REF_KEYS, RawOSM, RawWay, read_osm_file
-from parcs.errors import DownloadError, EmptyAreaError, ValidationError
+from parcs.network.clip import clip_area
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
 
     import geopandas as gpd
 
-__all__ = ["KINDS", "classify_tags", "graph_from_osm"]
+__all__ = [
+    "CRS",
+    "FORMER_RAILWAY_KEYS",
+    "FORMER_RAILWAY_VALUES",
+    "KINDS",
+    "classify_tags",
+    "graph_from_osm",
+]
 
-CRS = "EPSG:2154"
+#: Default CRS of the graphs (they are built in :func:`parcs.settings.crs`, ``$PARCS_CRS``).
+CRS = settings.DEFAULT_CRS
 
 #: OSM greenway kinds, in precedence order (a way matching several rules takes the first)
 KINDS: tuple[str, ...] = ("cavalier", "towpath", "cycleway", "track", "path", "connector")
@@ -53,6 +63,15 @@ _BIKE_PATH_HIGHWAYS = frozenset({"path", "footway", "track", "bridleway", "pedes
 _DESIGNATED = frozenset({"designated", "official"})
 _ALLOWED = frozenset({"yes", "designated", "permissive", "official"})
 _TOWPATH_CANDIDATES = frozenset({"cycleway", "path", "track"})
+#: ``railway=*`` values of a former railway (OSM lifecycle prefixes, as values)
+FORMER_RAILWAY_VALUES = frozenset({"abandoned", "disused", "dismantled", "razed"})
+#: keys of a former railway (OSM lifecycle prefixes on ``railway``), whatever their value
+FORMER_RAILWAY_KEYS: tuple[str, ...] = (
+    "abandoned:railway",
+    "disused:railway",
+    "dismantled:railway",
+    "razed:railway",
+)
 
 #: way tags read from a download (osmnx keeps only ``settings.useful_tags_way``)
 WAY_TAGS: tuple[str, ...] = (
@@ -67,8 +86,7 @@ WAY_TAGS: tuple[str, ...] = (
     "towpath",
     "railway",
     "historic",
-    "abandoned:railway",
-    "disused:railway",
+    *FORMER_RAILWAY_KEYS,
 )
 
 TOWPATH_DISTANCE_M = 25.0
@@ -86,8 +104,9 @@ def classify_tags(tags: Mapping[str, str]) -> str | None:  # noqa: PLR0911 - one
        ``service``, ``unclassified`` (so motorways, trunk, primary, secondary, tertiary roads
        are dropped); ``area=yes``; ``access=private|no`` unless ``bicycle`` or ``foot`` is
        ``yes|designated|permissive|official``; ``bicycle=no`` together with ``foot=no``;
-    2. ``cavalier``: ``railway=abandoned|disused``, ``historic=railway``, or any
-       ``abandoned:railway`` / ``disused:railway`` tag;
+    2. ``cavalier`` (a former railway): ``railway=abandoned|disused|dismantled|razed``,
+       ``historic=railway``, or any ``abandoned:railway``, ``disused:railway``,
+       ``dismantled:railway`` or ``razed:railway`` tag, whatever its value;
     3. ``towpath``: ``towpath=yes`` (the geometric test along canals and rivers is applied
        later, by :func:`graph_from_osm`);
     4. ``cycleway``: ``highway=cycleway``, or ``highway=path|footway|track|bridleway|pedestrian``
@@ -115,10 +134,9 @@ def classify_tags(tags: Mapping[str, str]) -> str | None:  # noqa: PLR0911 - one
     if bicycle == "no" and foot == "no":
         return None
     if (
-        tags.get("railway") in {"abandoned", "disused"}
+        tags.get("railway") in FORMER_RAILWAY_VALUES
         or tags.get("historic") == "railway"
-        or "abandoned:railway" in tags
-        or "disused:railway" in tags
+        or any(key in tags for key in FORMER_RAILWAY_KEYS)
     ):
         return "cavalier"
     if tags.get("towpath") == "yes":
@@ -143,11 +161,13 @@ def graph_from_osm(
     include_connectors: bool = True,
     simplify: bool = True,
     retain_all: bool = True,
+    clip: Any = None,  # noqa: ANN401
 ) -> nx.MultiDiGraph:
     """Build the greenway graph of an area from OpenStreetMap.
 
     Give exactly one of `query`, `polygon`, `bbox` (downloaded through osmnx and its cache) or
-    `path` (a local file, read offline with pyosmium).
+    `path` (a local file, read offline with pyosmium); or only `clip`, to download the clip
+    area.
 
     Parameters
     ----------
@@ -176,11 +196,19 @@ def graph_from_osm(
         kept. An isolated ring becomes one self-loop edge.
     retain_all
         Keep every connected component; if False, keep only the largest one.
+    clip
+        Keep only the OSM segments with at least one end inside this area (as osmnx's
+        ``truncate_by_edge``), applied to the raw ways before anything else, so that a large
+        file clipped to a small area builds fast: any value
+        :func:`parcs.network.clip.clip_area` takes (``"pma"``, a polygon layer path, a
+        GeoDataFrame, a lon/lat shapely polygon). A download fetches only the clip area (its
+        intersection with `query`/`polygon`/`bbox`, or the clip area alone).
 
     Returns
     -------
     networkx.MultiDiGraph
-        In the parcs graph format (``docs/graph-format.md``): EPSG:2154, every segment in
+        In the parcs graph format (``docs/graph-format.md``), in the CRS of
+        :func:`parcs.settings.crs` (``$PARCS_CRS``, default EPSG:2154): every segment in
         both directions, ``source="osm"``, ``built=True`` and ``est_length == length`` on
         every edge. Extra edge attributes: ``osm_kind`` (kind from OSM alone) and ``osmid``
         (an int, or a list of ints when several ways were merged, as in osmnx). Nodes keep
@@ -194,7 +222,8 @@ def graph_from_osm(
     DataError
         If `path` does not exist or is truncated/malformed.
     EmptyAreaError
-        If the area or file holds no usable way.
+        If the area or file (inside `clip`) holds no usable way, or `clip` does not overlap
+        the download area.
     DownloadError
         If the osmnx download fails (the osmnx/requests error is the ``__cause__``).
 
@@ -223,10 +252,10 @@ def graph_from_osm(
         for name, value in (("query", query), ("polygon", polygon), ("bbox", bbox), ("path", path))
         if value is not None
     }
-    if len(given) != 1:
+    if len(given) > 1 or not (given or clip is not None):
         msg = (
-            "give exactly one of `query`, `polygon`, `bbox` or `path`; got "
-            f"{sorted(given) if given else 'none'}"
+            "give exactly one of `query`, `polygon`, `bbox` or `path` (or only `clip`, to "
+            f"download the clip area); got {sorted(given) if given else 'none'}"
         )
         raise ValidationError(msg)
     buffer_ok = isinstance(cavalier_buffer_m, (int, float)) and not isinstance(
@@ -235,7 +264,9 @@ def graph_from_osm(
     if not (buffer_ok and math.isfinite(cavalier_buffer_m) and cavalier_buffer_m > 0):
         msg = f"`cavalier_buffer_m` must be a positive number of metres; got {cavalier_buffer_m!r}"
         raise ValidationError(msg)
-    official = _official_cavaliers(cavaliers)
+    crs = settings.crs()
+    official = _official_cavaliers(cavaliers, crs)
+    area_xy = clip_area(clip, crs=crs)
 
     if path is not None:
         path_arg: object = path  # checked at run time: users may pass anything
@@ -245,11 +276,14 @@ def graph_from_osm(
         raw = read_osm_file(path)
         name = Path(path).name
     else:
-        area, name = _area(query=query, polygon=polygon, bbox=bbox)
+        area, name = _download_area(query=query, polygon=polygon, bbox=bbox, clip=clip)
         raw = _download(area, include_connectors=include_connectors)
+    if area_xy is not None:
+        raw = _clip_raw(raw, area_xy, Transformer.from_crs(4326, crs, always_xy=True))
 
     G = _build_graph(
         raw,
+        crs=crs,
         official=official,
         cavalier_buffer_m=float(cavalier_buffer_m),
         include_connectors=include_connectors,
@@ -260,12 +294,13 @@ def graph_from_osm(
         where = f"the file {str(path)!r}" if path is not None else f"the area {name!r}"
         msg = (
             f"{where} holds no usable greenway, path or quiet road"
+            f"{'' if area_xy is None else ' inside `clip`'}"
             f"{'' if include_connectors else ' (quiet roads excluded: include_connectors=False)'}"
             "; choose a larger area or another file"
         )
         raise EmptyAreaError(msg)
     G.graph.update(
-        crs=CRS, source="osm", name=name, has_routes=raw.has_relations, simplified=simplify
+        crs=crs, source="osm", name=name, has_routes=raw.has_relations, simplified=simplify
     )
     G.graph.update({} if path is None else {"osm_file": str(Path(path).resolve())})
 
@@ -292,7 +327,7 @@ def _km_by_kind(G: nx.MultiDiGraph) -> dict[str, float]:
 # ----------------------------------------------------------------------------- inputs
 
 
-def _official_cavaliers(cavaliers: Any) -> np.ndarray | None:  # noqa: ANN401
+def _official_cavaliers(cavaliers: Any, crs: str) -> np.ndarray | None:  # noqa: ANN401
     if cavaliers is None:
         return None
     import geopandas as gpd  # noqa: PLC0415 - heavy, only when used
@@ -306,7 +341,7 @@ def _official_cavaliers(cavaliers: Any) -> np.ndarray | None:  # noqa: ANN401
     if cavaliers.crs is None:
         msg = "`cavaliers` has no CRS; set it first, e.g. cavaliers.set_crs(4326)"
         raise ValidationError(msg)
-    geoms = cavaliers.to_crs(CRS).geometry
+    geoms = cavaliers.to_crs(crs).geometry
     geoms = geoms[~(geoms.is_empty | geoms.isna())]
     return np.asarray(geoms.values, dtype=object)
 
@@ -357,6 +392,83 @@ def _area(
         )
         raise ValidationError(msg)
     return polygon, "polygon"
+
+
+def _download_area(
+    *,
+    query: str | None,
+    polygon: Any,  # noqa: ANN401
+    bbox: Any,  # noqa: ANN401
+    clip: Any,  # noqa: ANN401
+) -> tuple[Polygon | MultiPolygon, str]:
+    """Return the lon/lat area to download and its name: the query area cut by `clip`."""
+    clip_ll = clip_area(clip, crs="EPSG:4326")
+    if query is None and polygon is None and bbox is None and clip_ll is not None:
+        name = f"clip {Path(clip).name!r}" if isinstance(clip, (str, os.PathLike)) else "clip area"
+        return clip_ll, name
+    area, name = _area(query=query, polygon=polygon, bbox=bbox)
+    if clip_ll is None:
+        return area, name
+    parts = shapely.get_parts(shapely.intersection(area, clip_ll))
+    polys = [g for g in parts if isinstance(g, (Polygon, MultiPolygon)) and not g.is_empty]
+    if not polys:
+        msg = f"`clip` does not overlap {name!r}: there is nothing to download; check both areas"
+        raise EmptyAreaError(msg)
+    return shapely.union_all(polys), name
+
+
+def _clip_raw(raw: RawOSM, area: Polygon | MultiPolygon, to_xy: Transformer) -> RawOSM:
+    """Keep the way segments with an end in `area` and the waterways near them.
+
+    A segment stays when at least one of its nodes lies in `area` (graph CRS), as with
+    osmnx's ``truncate_by_edge``; a waterway stays when it passes within the towpath distance
+    of a segment kept, so the towpath test sees the same water as without `clip`.
+    """
+    ids = np.fromiter(raw.lonlat, dtype=np.int64, count=len(raw.lonlat))
+    lonlat = np.array(list(raw.lonlat.values()), dtype=np.float64).reshape(-1, 2)
+    x, y = to_xy.transform(lonlat[:, 0], lonlat[:, 1])
+    shapely.prepare(area)
+    inside = set(ids[shapely.intersects_xy(area, x, y)].tolist())
+    ways = []
+    for way in raw.ways:
+        segments = [(a, b) for a, b in way.segments if a in inside or b in inside]
+        if segments:
+            ways.append(RawWay(osmid=way.osmid, tags=way.tags, segments=segments))
+    n_before = sum(len(w.segments) for w in raw.ways)
+    kept = [seg for w in ways for seg in w.segments]
+    waterways: list[list[tuple[float, float]]] = []
+    if raw.waterways and kept:
+        where = {n: i for i, n in enumerate(ids.tolist())}
+        ends = np.array([(where[a], where[b]) for a, b in kept], dtype=np.int64)
+        node_xy = np.column_stack([x, y])
+        seg_lines = shapely.linestrings(
+            np.stack([node_xy[ends[:, 0]], node_xy[ends[:, 1]]], axis=1)
+        )
+        pts = np.array([pt for line in raw.waterways for pt in line], dtype=np.float64)
+        wx, wy = to_xy.transform(pts[:, 0], pts[:, 1])
+        index = np.repeat(np.arange(len(raw.waterways)), [len(w) for w in raw.waterways])
+        water = _split_segments(shapely.linestrings(np.column_stack([wx, wy]), indices=index))
+        owner = np.repeat(np.arange(len(raw.waterways)), [len(w) - 1 for w in raw.waterways])
+        tree = shapely.STRtree(seg_lines)
+        near = tree.query(water, predicate="dwithin", distance=TOWPATH_DISTANCE_M)[0]
+        waterways = [raw.waterways[i] for i in np.unique(owner[near]).tolist()]
+    logger.info(
+        "clip: kept %d of %d OSM segments (%d of %d ways), %d of %d waterways",
+        len(kept),
+        n_before,
+        len(ways),
+        len(raw.ways),
+        len(waterways),
+        len(raw.waterways),
+    )
+    return RawOSM(
+        lonlat=raw.lonlat,
+        ways=ways,
+        node_tags=raw.node_tags,
+        waterways=waterways,
+        relations=raw.relations,
+        has_relations=raw.has_relations,
+    )
 
 
 # ----------------------------------------------------------------------------- downloads
@@ -658,14 +770,14 @@ def _mark_towpaths(
     ways: list[RawWay],
     kinds: list[str],
     xy: dict[int, tuple[float, float]],
-    to_l93: Transformer,
+    to_xy: Transformer,
 ) -> None:
     """Make ``towpath`` the cycleway/path/track ways lying mostly along a canal or river."""
     candidates = [i for i, k in enumerate(kinds) if k in _TOWPATH_CANDIDATES]
     if not (candidates and raw.waterways):
         return
     wlonlat = np.array([pt for line in raw.waterways for pt in line], dtype=np.float64)
-    wx, wy = to_l93.transform(wlonlat[:, 0], wlonlat[:, 1])
+    wx, wy = to_xy.transform(wlonlat[:, 0], wlonlat[:, 1])
     windex = np.repeat(np.arange(len(raw.waterways)), [len(w) for w in raw.waterways])
     water = np.asarray(shapely.linestrings(np.column_stack([wx, wy]), indices=windex), dtype=object)
     pairs = [(xy[a], xy[b]) for i in candidates for a, b in ways[i].segments]
@@ -679,18 +791,8 @@ def _mark_towpaths(
             kinds[i] = "towpath"
 
 
-def _build_graph(  # noqa: C901, PLR0915
-    raw: RawOSM,
-    *,
-    official: np.ndarray | None,
-    cavalier_buffer_m: float,
-    include_connectors: bool,
-    simplify: bool,
-    retain_all: bool,
-) -> nx.MultiDiGraph:
-    to_l93 = Transformer.from_crs(4326, CRS, always_xy=True)
-
-    # 1. classify ways from their tags
+def _classified(raw: RawOSM, *, include_connectors: bool) -> tuple[list[RawWay], list[str]]:
+    """Return the usable ways and their kinds, from their tags (:func:`classify_tags`)."""
     ways: list[RawWay] = []
     kinds: list[str] = []
     for way in raw.ways:
@@ -699,22 +801,18 @@ def _build_graph(  # noqa: C901, PLR0915
             continue
         ways.append(way)
         kinds.append(kind)
-    if not ways:
-        return nx.MultiDiGraph()
+    return ways, kinds
 
-    node_ids = sorted({n for w in ways for seg in w.segments for n in seg})
-    lon = np.array([raw.lonlat[n][0] for n in node_ids])
-    lat = np.array([raw.lonlat[n][1] for n in node_ids])
-    xs, ys = to_l93.transform(lon, lat)
-    xy = {n: (float(x), float(y)) for n, x, y in zip(node_ids, xs, ys, strict=True)}
 
-    # 2. geometric towpaths: cycleway/path/track ways along a canal or river
-    _mark_towpaths(raw, ways, kinds, xy, to_l93)
+def _segments(
+    ways: list[RawWay], kinds: list[str], raw: RawOSM
+) -> tuple[list[tuple[int, int, int]], list[tuple[str, str, bool]]]:
+    """Return one ``(a, b, way index)`` per undirected segment, and each way's signature.
 
-    # 3. route relations
+    The highest-precedence way wins a segment shared by several ways. The signature is what
+    may not change inside one edge: kind, routes, eurovelo.
+    """
     way_labels, ev_ways = _route_labels(raw)
-
-    # 4. one edge per undirected segment (the highest-precedence way wins a shared segment)
     best: dict[tuple[int, int], tuple[int, int, int]] = {}
     for i, way in enumerate(ways):
         for a, b in way.segments:
@@ -722,17 +820,24 @@ def _build_graph(  # noqa: C901, PLR0915
             old = best.get(key)
             if old is None or _RANK[kinds[i]] < _RANK[kinds[old[2]]]:
                 best[key] = (a, b, i)
-    segs = list(best.values())
-    # what may not change inside one edge: kind, routes, eurovelo
     sigs = [
         (kinds[i], ";".join(sorted(way_labels.get(w.osmid, ()))), w.osmid in ev_ways)
         for i, w in enumerate(ways)
     ]
+    return list(best.values()), sigs
 
-    # 5. simplify: chains of segments between junctions become one edge
-    chains = _chains(segs, [sigs[i] for *_, i in segs], set(raw.node_tags), simplify=simplify)
 
-    # 6. one edge per chain, in both directions, geometry oriented u -> v
+def _chain_edges(
+    chains: list[tuple[list[int], list[int]]],
+    *,
+    segs: list[tuple[int, int, int]],
+    ways: list[RawWay],
+    sigs: list[tuple[str, str, bool]],
+    xy: dict[int, tuple[float, float]],
+    official: np.ndarray | None,
+    cavalier_buffer_m: float,
+) -> list[tuple[int, int, dict[str, Any]]]:
+    """Return one edge per chain, both ways (a ring once), geometry oriented u -> v."""
     chain_xy = np.array([xy[n] for nodes, _ in chains for n in nodes], dtype=np.float64)
     chain_idx = np.repeat(np.arange(len(chains)), [len(nodes) for nodes, _ in chains])
     lines = np.asarray(shapely.linestrings(chain_xy, indices=chain_idx), dtype=object)
@@ -764,8 +869,45 @@ def _build_graph(  # noqa: C901, PLR0915
         edges.append((nodes[0], nodes[-1], {"geometry": lines[c], **attrs}))
         if nodes[0] != nodes[-1]:  # a ring (self-loop) is stored once
             edges.append((nodes[-1], nodes[0], {"geometry": reversed_lines[c], **attrs}))
+    return edges
 
-    G = nx.MultiDiGraph(crs=CRS)
+
+def _build_graph(
+    raw: RawOSM,
+    *,
+    crs: str,
+    official: np.ndarray | None,
+    cavalier_buffer_m: float,
+    include_connectors: bool,
+    simplify: bool,
+    retain_all: bool,
+) -> nx.MultiDiGraph:
+    """Return the graph of `raw` in `crs` (the steps of :func:`graph_from_osm`)."""
+    to_xy = Transformer.from_crs(4326, crs, always_xy=True)
+    ways, kinds = _classified(raw, include_connectors=include_connectors)
+    if not ways:
+        return nx.MultiDiGraph()
+    node_ids = sorted({n for w in ways for seg in w.segments for n in seg})
+    lon = np.array([raw.lonlat[n][0] for n in node_ids])
+    lat = np.array([raw.lonlat[n][1] for n in node_ids])
+    xs, ys = to_xy.transform(lon, lat)
+    xy = {n: (float(x), float(y)) for n, x, y in zip(node_ids, xs, ys, strict=True)}
+
+    _mark_towpaths(raw, ways, kinds, xy, to_xy)  # cycleway/path/track ways along water
+    segs, sigs = _segments(ways, kinds, raw)
+    # simplify: chains of segments between junctions become one edge
+    chains = _chains(segs, [sigs[i] for *_, i in segs], set(raw.node_tags), simplify=simplify)
+    edges = _chain_edges(
+        chains,
+        segs=segs,
+        ways=ways,
+        sigs=sigs,
+        xy=xy,
+        official=official,
+        cavalier_buffer_m=cavalier_buffer_m,
+    )
+
+    G = nx.MultiDiGraph(crs=crs)
     used = dict.fromkeys(n for u, v, _ in edges for n in (u, v))
     G.add_nodes_from(
         (
@@ -781,8 +923,6 @@ def _build_graph(  # noqa: C901, PLR0915
         for n in used
     )
     G.add_edges_from(edges)
-
-    # 8. components, counts
     if not retain_all and G.number_of_nodes():
         largest = max(nx.weakly_connected_components(G), key=len)
         G = G.subgraph(largest).copy()
