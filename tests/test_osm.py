@@ -57,6 +57,16 @@ pytestmark = needs_osm_samples
 TO_L93 = Transformer.from_crs(4326, 2154, always_xy=True)
 
 
+@pytest.fixture(autouse=True)
+def _lambert93(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reference reader measures in Lambert-93: build every graph of this module in it.
+
+    Without ``$PARCS_CRS`` a graph outside France is built in its UTM zone
+    (``test_graph_crs_is_chosen_by_the_data``).
+    """
+    monkeypatch.setenv("PARCS_CRS", "EPSG:2154")
+
+
 # ==== reference reader ====
 
 
@@ -875,6 +885,22 @@ def test_download_fetches_the_clip_area(monkeypatch: pytest.MonkeyPatch, krems_x
     assert asked[-1].area == pytest.approx(west.intersection(box).area, rel=1e-9)
     with pytest.raises(EmptyAreaError, match="`clip` does not overlap"):
         graph_from_osm(bbox=(2.7, 50.4, 2.8, 50.5), clip=box)
+
+
+def test_graph_crs_is_chosen_by_the_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without $PARCS_CRS: Lambert-93 for data in France, the UTM zone elsewhere."""
+    monkeypatch.delenv("PARCS_CRS")
+    krems = graph_from_osm(path=KREMS)
+    assert krems.graph["crs"] == "EPSG:32633"  # 15.6 E: UTM zone 33 north
+    hazebrouck = graph_from_osm(path=OSM_SAMPLES / "knooppuntnet-9637368-hazebrouck.osm")
+    assert hazebrouck.graph["crs"] == "EPSG:2154"
+    geod = Geod(ellps="WGS84")
+    total_geod = sum(
+        geod.line_length([c[1] for c in coords], [c[2] for c in coords])
+        for tags, coords in ref("krems.osm.gz").h.ways.values()
+        if ref_kind(tags) is not None
+    )
+    assert sum(km_by_kind(krems).values()) * 1000 == pytest.approx(total_geod, rel=4e-4)
 
 
 def test_graph_crs_follows_parcs_crs(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,9 +11,12 @@ change takes effect at once and a bad value gives one clear :class:`parcs.errors
 ``PARCS_DATA_DIR`` (:func:`data_dir`)
     Folder holding the official layers the embedded network is built from (the file names of
     :data:`parcs._data.FILES`). Default: the data shipped with parcs.
-``PARCS_CRS`` (:func:`crs`)
+``PARCS_CRS`` (:func:`crs`, :func:`crs_for`)
     Projected CRS, in metres, of the graphs parcs builds (``graph_from_osm``,
-    ``graph_from_lines``). Default ``EPSG:2154`` (Lambert-93, the French official CRS).
+    ``graph_from_lines``). When it is not set, a graph of data in France is built in
+    ``EPSG:2154`` (Lambert-93, the French official CRS) and any other in the UTM zone of its
+    centre (WGS 84 / UTM, ``EPSG:326xx`` north, ``EPSG:327xx`` south), so that lengths stay
+    true to a few parts in ten thousand wherever the data is.
 ``PARCS_GRAPH`` (:func:`graph_path`)
     A saved graph (``parcs.save_graph``) the command line uses instead of the embedded
     network, like the global ``--graph`` option. Default: unset.
@@ -28,10 +31,20 @@ from pathlib import Path
 
 from parcs.errors import DataError, ValidationError
 
-__all__ = ["DEFAULT_CRS", "cache_dir", "crs", "data_dir", "graph_path", "is_metric_crs"]
+__all__ = [
+    "DEFAULT_CRS",
+    "cache_dir",
+    "crs",
+    "crs_for",
+    "data_dir",
+    "graph_path",
+    "is_metric_crs",
+]
 
-#: CRS of the graphs parcs builds when ``PARCS_CRS`` is not set.
+#: CRS of the graphs parcs builds in France when ``PARCS_CRS`` is not set.
 DEFAULT_CRS = "EPSG:2154"
+# area of use of EPSG:2154 (France, mainland and Corsica): west, south, east, north
+_LAMBERT93_AREA = (-9.86, 41.15, 10.38, 51.56)
 
 
 def cache_dir() -> Path:
@@ -126,6 +139,44 @@ def crs() -> str:
         )
         raise ValidationError(msg)
     return value
+
+
+def crs_for(west: float, south: float, east: float, north: float) -> str:
+    """Return the CRS to build a graph of data within these lon/lat bounds in.
+
+    ``$PARCS_CRS`` when set; else ``EPSG:2154`` when the bounds lie within its area of use
+    (France); else the WGS 84 / UTM zone of the centre of the bounds.
+
+    Parameters
+    ----------
+    west, south, east, north
+        Bounds of the data, in degrees.
+
+    Returns
+    -------
+    str
+        A projected CRS in metres.
+
+    Raises
+    ------
+    ValidationError
+        If ``$PARCS_CRS`` is not a projected CRS in metres, or the bounds are not finite
+        degrees.
+    """
+    if os.environ.get("PARCS_CRS", "").strip():
+        return crs()
+    bounds = (west, south, east, north)
+    if not all(isinstance(v, (int, float)) and -180 <= v <= 180 for v in bounds) or not (  # noqa: PLR2004
+        -90 <= south <= north <= 90  # noqa: PLR2004
+    ):
+        msg = f"bounds {bounds!r} are not lon/lat degrees (west, south, east, north)"
+        raise ValidationError(msg)
+    w0, s0, e0, n0 = _LAMBERT93_AREA
+    if w0 <= west and east <= e0 and s0 <= south and north <= n0:
+        return DEFAULT_CRS
+    lon, lat = (west + east) / 2, (south + north) / 2
+    zone = min(60, int((lon + 180) // 6) + 1)
+    return f"EPSG:{(32700 if lat < 0 else 32600) + zone}"
 
 
 def graph_path() -> Path | None:

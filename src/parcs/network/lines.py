@@ -547,8 +547,8 @@ def graph_from_lines(
     snap, gap, detour = _check_line_options(
         kind=kind, snap_m=snap_m, max_gap_m=max_gap_m, detour_factor=detour_factor, columns=columns
     )
-    target = _target_crs(crs)
     gdf, where, name = _line_frame(lines, layer)
+    target = _target_crs(crs, gdf)
     _check_columns(gdf, columns, where)
     geoms, rows, counts = _line_parts(gdf, where, target)
     if not len(geoms):
@@ -635,15 +635,23 @@ def _check_line_options(
     return snap, gap, detour
 
 
-def _target_crs(crs: Any) -> str:  # noqa: ANN401
-    """Return the graph CRS: `crs` (any pyproj input) or ``settings.crs()``, metric."""
+def _target_crs(crs: Any, gdf: gpd.GeoDataFrame) -> str:  # noqa: ANN401
+    """Return the graph CRS: `crs` (any pyproj input), else :func:`parcs.settings.crs_for`
+    the layer's lon/lat bounds (EPSG:2154 in France, else the UTM zone), metric."""
     import pyproj  # noqa: PLC0415
 
     from parcs import settings  # noqa: PLC0415
     from parcs.errors import ValidationError  # noqa: PLC0415
 
     if crs is None:
-        return settings.crs()
+        bounds = np.asarray(gdf.total_bounds, dtype=np.float64)
+        if gdf.crs is None or not np.isfinite(bounds).all():
+            return settings.crs()
+        to_ll = pyproj.Transformer.from_crs(gdf.crs, 4326, always_xy=True)
+        west, south, east, north = to_ll.transform_bounds(*bounds.tolist())
+        ok = -180 <= west <= east <= 180 and -90 <= south <= north <= 90  # noqa: PLR2004
+        # coordinates that are not in their declared CRS: the area-of-use check reports them
+        return settings.crs_for(west, south, east, north) if ok else settings.crs()
     try:
         value = crs if isinstance(crs, str) else pyproj.CRS.from_user_input(crs).to_string()
     except pyproj.exceptions.CRSError as err:

@@ -264,10 +264,6 @@ def graph_from_osm(
     if not (buffer_ok and math.isfinite(cavalier_buffer_m) and cavalier_buffer_m > 0):
         msg = f"`cavalier_buffer_m` must be a positive number of metres; got {cavalier_buffer_m!r}"
         raise ValidationError(msg)
-    crs = settings.crs()
-    official = _official_cavaliers(cavaliers, crs)
-    area_xy = clip_area(clip, crs=crs)
-
     if path is not None:
         path_arg: object = path  # checked at run time: users may pass anything
         if not isinstance(path_arg, (str, os.PathLike)):
@@ -278,6 +274,9 @@ def graph_from_osm(
     else:
         area, name = _download_area(query=query, polygon=polygon, bbox=bbox, clip=clip)
         raw = _download(area, include_connectors=include_connectors)
+    crs = _graph_crs(raw, clip)
+    official = _official_cavaliers(cavaliers, crs)
+    area_xy = clip_area(clip, crs=crs)
     if area_xy is not None:
         raw = _clip_raw(raw, area_xy, Transformer.from_crs(4326, crs, always_xy=True))
 
@@ -314,6 +313,18 @@ def graph_from_osm(
         sum(1 for _, d in G.nodes(data=True) if any(k in d for k in REF_KEYS)),
     )
     return G
+
+
+def _graph_crs(raw: RawOSM, clip: Any) -> str:  # noqa: ANN401
+    """The graph CRS for this data (:func:`parcs.settings.crs_for` on its lon/lat bounds)."""
+    if clip is not None:
+        bounds = clip_area(clip, crs="EPSG:4326").bounds
+    elif raw.lonlat:
+        ll = np.array(list(raw.lonlat.values()), dtype=np.float64)
+        bounds = (*ll.min(axis=0).tolist(), *ll.max(axis=0).tolist())
+    else:
+        return settings.crs()
+    return settings.crs_for(*bounds)
 
 
 def _km_by_kind(G: nx.MultiDiGraph) -> dict[str, float]:
