@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 import shutil
 from pathlib import Path
 
@@ -192,20 +191,7 @@ def test_normalize_name():
     assert normalize_name("Étang d'Amaury") == "etang d amaury"
 
 
-def test_load_network_cache_roundtrip(tmp_path, monkeypatch):
-    monkeypatch.setenv("PARCS_CACHE_DIR", str(tmp_path))
-    G1 = load_network()
-    files = list(tmp_path.glob("network-*.pickle"))
-    assert len(files) == 1
-    G2 = load_network()
-    assert sorted(G1.edges(keys=True)) == sorted(G2.edges(keys=True))
-    assert dict(G1.nodes(data="x")) == dict(G2.nodes(data="x"))
-    assert parcs.places(G1).equals(parcs.places(G2))
-    # a corrupted cache is ignored and rebuilt, not fatal
-    files[0].write_bytes(b"not a pickle")
-    G3 = load_network()
-    assert G3.number_of_edges() == G1.number_of_edges()
-    assert pickle.loads(files[0].read_bytes()).number_of_edges() == G1.number_of_edges()
+# the on-disk cache of load_network is tested in test_graph_file.py
 
 
 @pytest.mark.parametrize("bad", [0, -5, float("nan"), float("inf")])

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from parcs import csr, graph, io, junctions, links, maps, profiles, routing, settings
     from parcs.csr import CSRGraph
     from parcs.graph import validate_graph
+    from parcs.io import load_graph, save_graph
     from parcs.junctions import JunctionNetwork, points_noeuds, read_node_network
     from parcs.links import metrics, metrics_table, missing_links, plan_links
     from parcs.network import lines as lines
@@ -64,6 +65,8 @@ _LAZY = {
     "graph_from_lines": "parcs.network.lines",
     "summary": "parcs.network.summary",
     "validate_graph": "parcs.graph",
+    "save_graph": "parcs.io",
+    "load_graph": "parcs.io",
     "metrics": "parcs.links",
     "metrics_table": "parcs.links",
     # routing

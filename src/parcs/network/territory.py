@@ -35,15 +35,16 @@ official layers (reading them, and EuroVélo 5 merged onto the cavaliers it runs
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import pickle
+import hmac
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from parcs import _data, settings
-from parcs._atomic import write_bytes
+from parcs._atomic import write_text
 from parcs._log import logger
 from parcs._validate import check_positive
 from parcs.errors import DataError, EmptyAreaError, ValidationError
@@ -77,7 +78,7 @@ DEFAULT_DETOUR_FACTOR = 1.3
 #: EV5 within this distance of a cavalier is taken to run on it.
 DEFAULT_EV5_OVERLAP_M = 20.0
 
-_CACHE_VERSION = 2
+_CACHE_VERSION = 3  # 3: a saved graph (GeoPackage) with its sha256, no more pickles
 _MERGE_KEYS = ("kind", "eurovelo", "name", "source")
 _CONNECTOR = {
     "kind": "connector",
@@ -331,6 +332,111 @@ def attach_artois_places(G: nx.MultiDiGraph, *, access_m: float = DEFAULT_ACCESS
 
 # --------------------------------------------------------------------------- cache
 
+#: Modules whose code shapes the cached network: their digest is part of the cache key.
+_CACHE_CODE = ("network/territory.py", "network/lines.py", "network/places.py", "io.py")
+#: Graph attribute holding the full cache key inside a cache file (removed once loaded).
+_CACHE_KEY_ATTR = "parcs_cache_key"
+_SHA256_HEX = frozenset("0123456789abcdef")
+
+
+def _cache_key(kwargs: dict[str, Any]) -> str:
+    """Return the sha256 of everything the network depends on: data, code, version, options."""
+    from parcs import __version__  # noqa: PLC0415
+    from parcs.io import GRAPH_FORMAT_VERSION  # noqa: PLC0415
+
+    root = Path(__file__).resolve().parents[1]
+    code = hashlib.sha256()
+    for rel in _CACHE_CODE:
+        code.update(rel.encode())
+        code.update((root / rel).read_bytes())
+    parts = (
+        _CACHE_VERSION,
+        GRAPH_FORMAT_VERSION,
+        __version__,
+        _file_digest(),
+        sorted(kwargs.items()),
+        code.hexdigest(),
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _sum_path(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _cached(path: Path, key: str) -> tuple[nx.MultiDiGraph | None, str]:
+    """Return the network cached at `path`, or None and why the cache cannot be used."""
+    from parcs.io import load_graph  # noqa: PLC0415
+
+    try:
+        with _sum_path(path).open("rb") as fh:
+            expected = fh.read(100).decode("ascii", "replace").strip()
+        if len(expected) != 64 or not set(expected) <= _SHA256_HEX:  # noqa: PLR2004
+            return None, "has no valid sha256 checksum beside it"
+        if not hmac.compare_digest(expected, _sha256(path)):
+            return None, "does not match its sha256 checksum (damaged or tampered with)"
+        G = load_graph(path)
+    except FileNotFoundError:
+        return None, "has no sha256 checksum beside it"
+    except (OSError, DataError) as err:
+        return None, f"is unreadable ({err})"
+    if G.graph.pop(_CACHE_KEY_ATTR, None) != key or "parcs_places" not in G.graph:
+        return None, "was built from other data, code or parameters"
+    return G, ""
+
+
+def _read_cache(path: Path, key: str) -> nx.MultiDiGraph | None:
+    """Return the cached network, or None; a cache that cannot be used is logged and removed."""
+    if not path.exists():
+        return None
+    G, why = _cached(path, key)
+    if G is not None:
+        logger.info("loaded the embedded network from the cache %s", path)
+        return G
+    logger.warning("the network cache %s %s: removing it, the network is rebuilt", path, why)
+    for stale in (path, _sum_path(path)):
+        try:
+            stale.unlink(missing_ok=True)
+        except OSError as err:
+            logger.warning("could not remove %s: %s", stale, err)
+    return None
+
+
+def _private_folder(folder: Path) -> None:
+    """Create the cache folder, readable by its owner only (mode 0700), if it does not exist."""
+    if folder.is_dir():
+        return
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)  # mkdir's mode is masked by the umask
+
+
+def _write_cache(G: nx.MultiDiGraph, path: Path, key: str) -> None:
+    """Save `G` to `path` with its sha256 beside it; failures are logged, never raised."""
+    from parcs.io import save_graph  # noqa: PLC0415
+
+    G.graph[_CACHE_KEY_ATTR] = key
+    try:
+        _private_folder(path.parent)
+        save_graph(G, path)
+        write_text(_sum_path(path), _sha256(path) + "\n")
+    except (OSError, DataError) as err:
+        logger.warning("could not write the network cache %s: %s", path, err)
+        for stale in (path, _sum_path(path)):
+            with contextlib.suppress(OSError):
+                stale.unlink(missing_ok=True)
+        return
+    finally:
+        G.graph.pop(_CACHE_KEY_ATTR, None)
+    for old in path.parent.glob("network-*.pickle"):  # written by older parcs: never unpickled
+        logger.info("removing the old pickled network cache %s (parcs never loads it)", old)
+        with contextlib.suppress(OSError):
+            old.unlink()
+
 
 def load_network(
     *,
@@ -343,16 +449,21 @@ def load_network(
     """Return the embedded Chaîne des parcs network as an osmnx-style graph.
 
     The first call builds it from the official layers (:func:`build_network`, about 1–2 s) and
-    stores it in the user cache (``$PARCS_CACHE_DIR`` or ``~/.cache/parcs``); later calls with
-    the same parameters and data load it from there. The cache key includes a hash of the data
-    files, of this module's code and the parcs version, so it never serves a stale network.
+    stores it in the user cache (``$PARCS_CACHE_DIR`` or ``~/.cache/parcs``, created with mode
+    0700) as a saved graph (:func:`parcs.save_graph`, a GeoPackage, never a pickle) with its
+    sha256 beside it; later calls with the same parameters and data load it from there
+    (about 0.05 s). The cache key is a hash of the data files, of the code that builds the
+    network, of the parcs version and of the parameters, so it never serves a stale network;
+    a cache file that is unreadable, does not match its checksum or its key is logged
+    (warning), removed and rebuilt. See ``docs/graph-format.md`` ("The embedded network's
+    cache").
 
     Parameters
     ----------
     snap_tolerance_m, max_gap_m, detour_factor, connectors
         See :func:`build_network`.
     cache
-        Read and write the on-disk cache (a failure to write it is ignored).
+        Read and write the on-disk cache (a failure to write it is logged and ignored).
 
     Returns
     -------
@@ -366,8 +477,6 @@ def load_network(
     >>> G.graph["crs"]
     'EPSG:2154'
     """
-    from parcs import __version__  # noqa: PLC0415
-
     for name, value in (("snap_tolerance_m", snap_tolerance_m), ("max_gap_m", max_gap_m)):
         check_positive(name, value, unit="metres")
     kwargs = {
@@ -378,26 +487,10 @@ def load_network(
     }
     if not cache:
         return build_network(**kwargs)  # type: ignore[arg-type]
-    key = hashlib.sha1(
-        repr((
-            _CACHE_VERSION, __version__, _file_digest(), sorted(kwargs.items()),
-            hashlib.sha1(Path(__file__).read_bytes(), usedforsecurity=False).hexdigest(),
-        )).encode(),
-        usedforsecurity=False,
-    ).hexdigest()[:16]
-    path = settings.cache_dir() / f"network-{key}.pickle"
-    if path.exists():
-        try:
-            with path.open("rb") as fh:
-                G = pickle.load(fh)  # noqa: S301 - our own cache file
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as err:
-            logger.warning("ignoring unreadable network cache %s: %s", path, err)
-        else:
-            logger.info("loaded embedded network from cache %s", path)
-            return G  # type: ignore[no-any-return]
-    G = build_network(**kwargs)  # type: ignore[arg-type]
-    try:
-        write_bytes(path, pickle.dumps(G, protocol=pickle.HIGHEST_PROTOCOL))
-    except OSError as err:
-        logger.warning("could not write the network cache %s: %s", path, err)
+    key = _cache_key(kwargs)
+    path = settings.cache_dir() / f"network-{key[:16]}.gpkg"
+    G = _read_cache(path, key)
+    if G is None:
+        G = build_network(**kwargs)  # type: ignore[arg-type]
+        _write_cache(G, path, key)
     return G
