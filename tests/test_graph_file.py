@@ -35,6 +35,7 @@ from samples import OSM_SAMPLES, needs_osm_samples
 
 import parcs
 from parcs import io
+from parcs.io import graph_file
 from parcs.errors import DataError, ValidationError
 from parcs.graph import edge_arrays, graph_crs
 from parcs.network import territory
@@ -291,7 +292,7 @@ def test_random_graph_strategy_reaches_the_hard_cases():
     """The strategy above does produce what the format must handle (not a vacuous test)."""
     seen = set()
 
-    @settings(deadline=None, max_examples=300, database=None, derandomize=True)
+    @settings(deadline=None, max_examples=600, database=None, derandomize=True)
     @given(G=random_graphs())
     def collect(G):
         for _, d in G.nodes(data=True):
@@ -299,6 +300,9 @@ def test_random_graph_strategy_reaches_the_hard_cases():
                 seen.update(features(k, v))
         for _, _, d in G.edges(data=True):
             seen.add("geometry" if "geometry" in d else "no-geometry")
+            for k, v in d.items():
+                if k != "geometry":
+                    seen.update(features(k, v))
         if G.graph.get("parcs_places") is not None:
             seen.add("places")
 
@@ -316,14 +320,14 @@ def test_fast_int_cells_read_exactly_like_json(text):
         expected = json.loads(text)
     except ValueError:
         with pytest.raises(DataError, match="malformed JSON"):
-            io._cell_value(text, "a cell")
+            graph_file._cell_value(text, "a cell")
     else:
-        assert_same_value(expected, io._cell_value(text, "a cell"), text)
+        assert_same_value(expected, graph_file._cell_value(text, "a cell"), text)
 
 
 @given(value=st.integers() | special_ints)
 def test_fast_int_cells_write_exactly_like_json(value):
-    assert io._cell_text(value, "a cell") == json.dumps(value)
+    assert graph_file._cell_text(value, "a cell") == json.dumps(value)
 
 
 # ------------------------------------------------------------------------------------------
@@ -486,7 +490,7 @@ def test_failed_write_keeps_the_old_file_and_no_temp(tiny_graph, tmp_path, monke
         msg = "disk full"
         raise DataError(msg)
 
-    monkeypatch.setattr(io, "_write_table", boom)
+    monkeypatch.setattr(graph_file, "_write_table", boom)
     tiny_graph.graph["name"] = "changed"
     with pytest.raises(DataError, match="disk full"):
         parcs.save_graph(tiny_graph, path)
@@ -765,7 +769,7 @@ def test_hostile_file_gives_one_clear_data_error(saved, case):
 
 
 def test_oversized_json_is_refused(saved, monkeypatch):
-    monkeypatch.setattr(io, "_MAX_JSON_CHARS", 1000)
+    monkeypatch.setattr(graph_file, "_MAX_JSON_CHARS", 1000)
     with pytest.raises(DataError, match=r"characters of JSON, over the 1,000 allowed"):
         parcs.load_graph(saved)
 

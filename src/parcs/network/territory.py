@@ -333,7 +333,7 @@ def attach_artois_places(G: nx.MultiDiGraph, *, access_m: float = DEFAULT_ACCESS
 # --------------------------------------------------------------------------- cache
 
 #: Modules whose code shapes the cached network: their digest is part of the cache key.
-_CACHE_CODE = ("network/territory.py", "network/lines.py", "network/places.py", "io.py")
+_CACHE_CODE = ("network/territory.py", "network/lines.py", "network/places.py", "io/graph_file.py")
 #: Graph attribute holding the full cache key inside a cache file (removed once loaded).
 _CACHE_KEY_ATTR = "parcs_cache_key"
 _SHA256_HEX = frozenset("0123456789abcdef")
