@@ -35,9 +35,9 @@ def register(sub: Any) -> None:  # noqa: ANN401
 
 
 def _ends(args: argparse.Namespace, G: Any) -> tuple[Any, Any]:  # noqa: ANN401
-    """The route of the demo: the given places, the two default parks, or on another graph its
-    largest park with a place access node and the reachable park farthest from it (else the
-    two ends of the longest shortest path found from the first node)."""
+    """The route of the demo: the given places, the two default parks, or on another graph the
+    largest park of its largest connected part and the park of that part farthest from it
+    (else a node of that part and the node farthest from it)."""
     if args.orig and args.dest:
         return args.orig, args.dest
     if G.graph.get("source") == "embedded":
@@ -48,9 +48,16 @@ def _ends(args: argparse.Namespace, G: Any) -> tuple[Any, Any]:  # noqa: ANN401
     from parcs.csr import csr_of  # noqa: PLC0415
     from parcs.network.places import PARK_KINDS  # noqa: PLC0415
 
+    from parcs._kernels.components import connected_components  # noqa: PLC0415
+
     csr = csr_of(G)
+    labels = connected_components(csr.indptr, csr.indices, csr.tails, csr.n_nodes)
+    big = int(np.argmax(np.bincount(labels)))  # the largest connected part
     pl = G.graph.get("parcs_places")
     parks = None if pl is None else pl[pl["kind"].isin(list(PARK_KINDS)) & pl["reached"]]
+    if parks is not None:
+        in_big = [bool((labels[csr.index_of(list(a))] == big).any()) for a in parks["access_nodes"]]
+        parks = parks[np.asarray(in_big, dtype=bool)]
     if parks is not None and len(parks) > 1:
         parks = parks.sort_values("area_ha", ascending=False)
         first = parks.iloc[0]
@@ -61,7 +68,7 @@ def _ends(args: argparse.Namespace, G: Any) -> tuple[Any, Any]:  # noqa: ANN401
         best = int(np.argmax(far_ok))
         if far_ok[best] > 0:
             return args.orig or first, args.dest or parks.iloc[best]
-    start = int(np.argmax(np.diff(csr.indptr)))
+    start = int(np.flatnonzero(labels == big)[0])
     dist = _one_to_all(dijkstra, csr, np.array([start]))
     end = int(np.argmax(np.where(np.isfinite(dist), dist, -1.0)))
     return args.orig or int(csr.node_ids[start]), args.dest or int(csr.node_ids[end])
