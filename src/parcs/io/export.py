@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DRIVERS",
+    "GPX_DECIMALS",
     "routes_to_gpx",
     "save_csv",
     "save_gdf",
@@ -49,6 +50,8 @@ DRIVERS: Mapping[str, tuple[str, str]] = {
     "geojson": ("GeoJSON", ".geojson"),
 }
 _DEFAULT_CRS = "EPSG:2154"
+#: Decimals of GPX coordinates: 1e-7 degree is about 1 cm, the precision GPS devices keep.
+GPX_DECIMALS = 7
 
 
 def _driver_for(path: Path, driver: str | None) -> str:
@@ -408,7 +411,7 @@ def _route_lonlat(route: Any) -> list[tuple[float, float]]:  # noqa: ANN401
             raise ValidationError(msg)
         from pyproj import Transformer  # noqa: PLC0415
 
-        tr = Transformer.from_crs(_DEFAULT_CRS, "EPSG:4326", always_xy=True)
+        tr = Transformer.from_crs(getattr(route, "crs", _DEFAULT_CRS), "EPSG:4326", always_xy=True)
         xs, ys = np.asarray(geom.coords).T
         lon, lat = tr.transform(xs, ys)
         return list(zip(lon.tolist(), lat.tolist(), strict=True))
@@ -456,19 +459,25 @@ def routes_to_gpx(
         gpx.name = name
     for route in routes:
         track = gpxpy.gpx.GPXTrack(name=_route_name(route))
-        length = getattr(route, "length_m", None)
-        if length is not None:
-            track.description = f"{float(length) / 1000:.2f} km"
+        track.description = _route_description(route)
         segment = gpxpy.gpx.GPXTrackSegment()
+        points: list[tuple[float, float]] = []
+        for lon, lat in _route_lonlat(route):
+            pt = (round(lat, GPX_DECIMALS), round(lon, GPX_DECIMALS))
+            if not points or points[-1] != pt:  # no consecutive duplicate once rounded
+                points.append(pt)
         segment.points.extend(
-            gpxpy.gpx.GPXTrackPoint(latitude=round(lat, 7), longitude=round(lon, 7))
-            for lon, lat in _route_lonlat(route)
+            gpxpy.gpx.GPXTrackPoint(latitude=lat, longitude=lon) for lat, lon in points
         )
         track.segments.append(segment)
         gpx.tracks.append(track)
         for wp_name, lon, lat in getattr(route, "waypoints", None) or ():
             gpx.waypoints.append(
-                gpxpy.gpx.GPXWaypoint(latitude=float(lat), longitude=float(lon), name=str(wp_name))
+                gpxpy.gpx.GPXWaypoint(
+                    latitude=round(float(lat), GPX_DECIMALS),
+                    longitude=round(float(lon), GPX_DECIMALS),
+                    name=str(wp_name),
+                )
             )
     if junctions is not None:
         table = getattr(junctions, "junctions", junctions)
@@ -477,10 +486,23 @@ def routes_to_gpx(
         for number, pt in zip(numbers, pts.geometry, strict=True):
             gpx.waypoints.append(
                 gpxpy.gpx.GPXWaypoint(
-                    latitude=round(pt.y, 7), longitude=round(pt.x, 7), name=str(number)
+                    latitude=round(pt.y, GPX_DECIMALS),
+                    longitude=round(pt.x, GPX_DECIMALS),
+                    name=str(number),
                 )
             )
     return str(gpx.to_xml(version="1.1"))
+
+
+def _route_description(route: Any) -> str | None:  # noqa: ANN401
+    length = getattr(route, "length_m", None)
+    if length is None:
+        return None
+    text = f"{float(length) / 1000:.2f} km"
+    duration, profile = getattr(route, "duration_s", None), getattr(route, "profile", "")
+    if duration is not None:
+        text += f", {float(duration) / 60:.0f} min" + (f" ({profile})" if profile else "")
+    return text
 
 
 def _route_name(route: Any) -> str:  # noqa: ANN401

@@ -31,7 +31,7 @@ from shapely.geometry import LineString
 from parcs._kernels.dijkstra import dijkstra
 from parcs._kernels.many import many_to_many
 from parcs._log import logger
-from parcs._validate import check_number, check_positive
+from parcs._validate import check_count, check_number, check_positive
 from parcs.csr import arc_geometries
 from parcs.errors import ValidationError
 from parcs.routing._net import Net, is_point, overlap
@@ -48,7 +48,12 @@ if TYPE_CHECKING:
     from parcs.profiles import Profile
     from parcs.routing._net import Endpoint, Piece
 
-__all__ = ["alternatives", "distance_matrix", "isochrone", "route"]
+__all__ = ["MAX_ALTERNATIVES", "MAX_VIAS", "alternatives", "distance_matrix", "isochrone", "route"]
+
+#: Largest number of via points of one route.
+MAX_VIAS = 50
+#: Largest number of alternative routes one call returns (`k`).
+MAX_ALTERNATIVES = 10
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -112,13 +117,31 @@ def route(
     >>> round(r.length_m / 1000, 1)  # doctest: +SKIP
     """
     net = Net(G, profile=profile, avoid_connectors=avoid_connectors, max_snap_m=max_snap_m)
-    vias = [via] if isinstance(via, str) or is_point(via) else list(via)
+    vias = _vias(via)
     eps = [net.resolve(orig, "orig")]
     eps += [net.resolve(v, f"via[{i}]") for i, v in enumerate(vias)]
     eps.append(net.resolve(dest, "dest"))
     r = net.route_through(eps)
     logger.debug("route %s -> %s: %.0f m", r.orig_label, r.dest_label, r.length_m)
     return r
+
+
+def _vias(via: Any) -> list[Any]:  # noqa: ANN401
+    """The via points of a route: one location, or a sequence of at most MAX_VIAS."""
+    if isinstance(via, str) or is_point(via) or isinstance(via, (int, np.integer)):
+        return [via]
+    try:
+        vias = list(via)
+    except TypeError:
+        msg = (
+            f"`via` must be a location or a sequence of locations (place names, (lon, lat), "
+            f"node ids), got {type(via).__name__} {via!r}; pass () for none"
+        )
+        raise ValidationError(msg) from None
+    if len(vias) > MAX_VIAS:
+        msg = f"`via` holds {len(vias)} points; a route passes at most {MAX_VIAS} via points"
+        raise ValidationError(msg)
+    return vias
 
 
 def _locations(G: nx.MultiDiGraph, items: Any) -> list[Any]:  # noqa: ANN401
@@ -431,13 +454,10 @@ def alternatives(
     NoPathError
         If there is no route at all.
     """
-    if not (isinstance(k, (int, np.integer)) and k >= 1):
-        msg = f"`k` must be an integer >= 1, got {k!r}"
-        raise ValidationError(msg)
-    if not 0.0 <= max_overlap <= 1.0:
-        msg = f"`max_overlap` must be between 0 and 1, got {max_overlap!r}"
-        raise ValidationError(msg)
-    if not penalty > 1.0:
+    k = check_count("k", k, lo=1, hi=MAX_ALTERNATIVES)
+    max_overlap = check_number("max_overlap", max_overlap, lo=0.0, hi=1.0)
+    penalty = check_number("penalty", penalty, lo=1.0)
+    if penalty <= 1.0:
         msg = f"`penalty` must be > 1, got {penalty!r}"
         raise ValidationError(msg)
     net = Net(G, profile=profile, avoid_connectors=avoid_connectors, max_snap_m=max_snap_m)

@@ -102,27 +102,14 @@ class Route:
     def to_gpx(self, path: str | PathLike[str] | None = None) -> str:
         """Return the route as GPX 1.1 text and write it to `path` if given.
 
-        The track holds the route line (lon/lat); the origin, via points and destination are
-        GPX waypoints. The file is written atomically.
+        The track holds the route line (lon/lat, 7 decimals, no consecutive duplicate point);
+        the origin, via points and destination are GPX waypoints
+        (:func:`parcs.io.routes_to_gpx`). The file is written atomically.
         """
-        import gpxpy.gpx  # noqa: PLC0415
-
         from parcs._atomic import write_text  # noqa: PLC0415
+        from parcs.io.export import routes_to_gpx  # noqa: PLC0415
 
-        gpx = gpxpy.gpx.GPX()
-        gpx.creator = "parcs"
-        track = gpxpy.gpx.GPXTrack(name=f"{self.orig_label} → {self.dest_label}")
-        track.description = (
-            f"{self.length_m / 1000:.2f} km, {self.duration_s / 60:.0f} min ({self.profile})"
-        )
-        segment = gpxpy.gpx.GPXTrackSegment()
-        for lon, lat in self.geometry_wgs84.coords:
-            segment.points.append(gpxpy.gpx.GPXTrackPoint(latitude=lat, longitude=lon))
-        track.segments.append(segment)
-        gpx.tracks.append(track)
-        for name, lon, lat in self.waypoints:
-            gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(latitude=lat, longitude=lon, name=name))
-        text = gpx.to_xml(version="1.1")
+        text = routes_to_gpx(self)
         if path is not None:
             write_text(path, text)
         return text
