@@ -42,7 +42,7 @@ Graph: {G.number_of_nodes()} nodes, {G.number_of_edges()} directed edges.
 | step | median | target | met |
 |---|---|---|---|
 | `build_network()` (read layers, node, snap, merge, connectors, places) | {fmt_s(t_build)} | < 3 s | {"yes" if t_build < 3 else "NO"} |
-| `load_network()` from the pickle cache (warm process) | {fmt_s(t_load)} | < 0.5 s | {"yes" if t_load < 0.5 else "NO"} |
+| `load_network()` from the cache (checksummed GeoPackage, warm process) | {fmt_s(t_load)} | < 0.5 s | {"yes" if t_load < 0.5 else "NO"} |
 | fresh interpreter: `import parcs` + `load_network()` from cache | {fmt_s(fresh)} | — | — |
 """
     write_section("network", body)

@@ -218,7 +218,7 @@ def split_bytes(csr):
     connector and every weight. Checked against ``csr.nbytes``.
     """
     node_b = csr.nbytes - sum(
-        a.nbytes for a in (csr.indices, csr.arc_key, csr.connector, *csr.weights.values())
+        a.nbytes for a in (csr.indices, csr.arc_key, csr.connector, csr.arc_kind, *csr.weights.values())
     )
     arc_b = csr.nbytes - node_b
     assert node_b == sum(a.nbytes for a in (csr.indptr, csr.x, csr.y, csr.node_ids)) + 16 * csr.n_nodes
@@ -454,7 +454,7 @@ def compile_times(quick):
 def cli_route_times(rounds=5):
     """Wall time of ``python -m parcs route Lens Béthune --json`` in fresh processes.
 
-    One untimed run first, so the network pickle and numba's cache are warm (the issue's
+    One untimed run first, so the network cache and numba's cache are warm (the issue's
     "with the cache warm"). Returns (median, min, max) in seconds.
     """
     cmd = [sys.executable, "-m", "parcs", "route", "Lens", "Béthune", "--json"]
