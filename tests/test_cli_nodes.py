@@ -126,7 +126,7 @@ def test_nodes_bad_input(capsys):
     assert main(["nodes", "--plan", "Parc de la Fossette", "abc"]) == 1
     assert "--plan" in capsys.readouterr().err
     assert main(["nodes", "--min-link-m", "-5"]) == 1
-    assert "min_link_m" in capsys.readouterr().err
+    assert "`--min-link-m`" in capsys.readouterr().err
 
 
 @needs_osm_samples
