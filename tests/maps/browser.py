@@ -129,14 +129,21 @@ def decode_png(data: bytes) -> np.ndarray:  # noqa: C901, PLR0912
     return out.reshape(height, width, bpp).astype(np.uint8)
 
 
-#: Opens every tooltip and popup (one at a time, the network's group tooltips once per edge),
-#: then writes what the page shows into <pre id="parcs-probe">.
+#: Notes the labels in view, opens every tooltip and popup (one at a time, the network's group
+#: tooltips once per edge), then writes what the page shows into <pre id="parcs-probe">.
 PROBE_JS = r"""
 window.addEventListener('load', function () { setTimeout(function () {
   var name = Object.keys(window).filter(function (k) {
     return k.indexOf('map_') === 0 && window[k] && window[k].eachLayer; })[0];
   var map = window[name], texts = [];
   function grab(o) { var el = o && o.getElement && o.getElement(); if (el) { texts.push(el.textContent); } }
+  // the labels in view as the page opens (popups opened below pan the map)
+  var shown = Array.prototype.filter.call(document.querySelectorAll('.parcs-label-icon'),
+    function (e) {
+      var r = e.firstChild.getBoundingClientRect();
+      return e.style.display !== 'none' && r.right > 0 && r.bottom > 0 &&
+             r.left < window.innerWidth && r.top < window.innerHeight;
+    }).map(function (e) { return e.textContent; });
   function at(l) { return l.getLatLng ? l.getLatLng() : l.getBounds().getCenter(); }
   var layers = [];
   map.eachLayer(function (l) { layers.push(l); });
@@ -156,12 +163,6 @@ window.addEventListener('load', function () { setTimeout(function () {
   setTimeout(function () {
     var q = function (s) { return Array.prototype.map.call(document.querySelectorAll(s),
                                                            function (e) { return e.textContent; }); };
-    var shown = Array.prototype.filter.call(document.querySelectorAll('.parcs-label-icon'),
-      function (e) {
-        var r = e.firstChild.getBoundingClientRect();
-        return e.style.display !== 'none' && r.right > 0 && r.bottom > 0 &&
-               r.left < window.innerWidth && r.top < window.innerHeight;
-      }).map(function (e) { return e.textContent; });
     var out = document.createElement('pre');
     out.id = 'parcs-probe';
     out.textContent = JSON.stringify({

@@ -129,3 +129,9 @@ def legend_html(page: str) -> str:
     found = re.findall(r'<details class="parcs-legend".*?</details>', page, re.DOTALL)
     assert len(found) == 1
     return found[0]
+
+
+def credits(page: str) -> list[str]:
+    """The credits parcs adds to the attribution control (HTML strings)."""
+    found = re.findall(r"attributionControl\.addAttribution\((\"(?:[^\"\\]|\\.)*\")\);", page)
+    return [json.loads(s) for s in found]

@@ -42,6 +42,11 @@
         return s;
       }
     };
+    /* points (stations, viewpoints...) as small circles: no marker image to load */
+    options.pointToLayer = function (f, latlng) {
+      var s = options.style(f);
+      return L.circleMarker(latlng, Object.assign({radius: 5, fillOpacity: 0.8, weight: 2}, s));
+    };
     if (d.interactive === false) { options.interactive = false; }
     if (d.detail) {
       options.onEachFeature = parcs.bindDetail(d.detail.fields, d.detail.aliases, d.detail.how,
