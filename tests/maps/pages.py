@@ -11,7 +11,9 @@ import json
 import re
 from dataclasses import dataclass
 
-CALL_RE = re.compile(r"^\s*var (parcs_layer_\w+) = parcs\.(\w+)\((?:map_\w+, )?(.*)\);\s*$", re.MULTILINE)
+CALL_RE = re.compile(
+    r"^\s*var (parcs_layer_\w+) = parcs\.(\w+)\((?:map_\w+, )?(.*)\);\s*$", re.MULTILINE
+)
 
 
 def layer_calls(page: str, factory: str | None = None) -> list[dict]:

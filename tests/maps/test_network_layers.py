@@ -84,7 +84,9 @@ def _check_edges_against_graph(G, page, *, tol_m):
             match = next(
                 i
                 for i, (a, b, geom) in enumerate(pool)
-                if ((_close(first, a) and _close(last, b)) or (_close(first, b) and _close(last, a)))
+                if (
+                    (_close(first, a) and _close(last, b)) or (_close(first, b) and _close(last, a))
+                )
                 # the display geometry stays within the tolerance (+ ~1 m rounding) of the exact one
                 and shapely.hausdorff_distance(line, geom) <= tol_m + 1.5
             )

@@ -36,7 +36,10 @@ def _pixels(lon, lat, z):
     """Web-Mercator pixel coordinates (256 px tiles), written independently of parcs."""
     scale = 256 * 2**z
     x = [(lo + 180) / 360 * scale for lo in lon]
-    y = [(1 - math.log(math.tan(math.pi / 4 + math.radians(la) / 2)) / math.pi) / 2 * scale for la in lat]
+    y = [
+        (1 - math.log(math.tan(math.pi / 4 + math.radians(la) / 2)) / math.pi) / 2 * scale
+        for la in lat
+    ]
     return x, y
 
 
@@ -48,7 +51,10 @@ def _overlap(x, y, w, h, i, j):
 @given(
     st.lists(
         st.tuples(
-            st.floats(2.5, 2.9), st.floats(50.3, 50.6), st.floats(10, 120), st.floats(8, 20),
+            st.floats(2.5, 2.9),
+            st.floats(50.3, 50.6),
+            st.floats(10, 120),
+            st.floats(8, 20),
             st.floats(0, 1e5),
         ),
         min_size=1,
@@ -150,7 +156,9 @@ def test_osm_towns_are_the_base_map_elsewhere():
 def _layer_control_names(page: str) -> list[str]:
     found = re.findall(r"overlays :\s*\{(.*?)\},\s*\};", page, re.S)
     assert len(found) == 1
-    return [m.encode().decode("unicode_escape") for m in re.findall(r'"((?:[^"\\]|\\.)*)" :', found[0])]
+    return [
+        m.encode().decode("unicode_escape") for m in re.findall(r'"((?:[^"\\]|\\.)*)" :', found[0])
+    ]
 
 
 def test_every_layer_has_a_legend_entry(network):
@@ -160,7 +168,12 @@ def test_every_layer_has_a_legend_entry(network):
     gaps = parcs.missing_links(network)
     page = render(
         maps.explore(
-            network, tiles=None, routes=[route], isochrone=iso, junctions=net, links=gaps,
+            network,
+            tiles=None,
+            routes=[route],
+            isochrone=iso,
+            junctions=net,
+            links=gaps,
             communes=True,
         )
     )
@@ -210,7 +223,7 @@ def test_missing_link_popups_show_places_and_commune(network):
     assert [p["from_place"] for p in props] == [f"From {i}" for i in range(5)]
     assert [p["commune"] for p in props] == gaps.sort_values("rank")["commune"].tolist()
     assert layer["style"]["dashArray"] == "1 9"  # dotted, where connectors are dashed
-    assert 'Missing links (rank 1 black → rank 5 grey)' in legend_html(page)
+    assert "Missing links (rank 1 black → rank 5 grey)" in legend_html(page)
 
 
 def test_missing_links_without_the_new_columns(network):
