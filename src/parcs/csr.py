@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
     import networkx as nx
 
-__all__ = ["CSRGraph", "arc_geometries", "arc_values", "csr_of", "hilbert_order"]
+__all__ = ["CSRGraph", "arc_geometries", "arc_values", "csr_of", "hilbert_order", "source_arcs"]
 
 _FORMAT_VERSION = 3
 # version 1 also stored ``tails`` (ignored) and int64 ``arc_key``; versions 1 and 2 stored the
@@ -774,6 +774,25 @@ def csr_of(G: nx.MultiDiGraph, *, built_only: bool = False) -> CSRGraph:
         If `G` breaks the graph contract (every problem is listed).
     """
     return _built(G)[0] if built_only else _full(G)[0]
+
+
+def source_arcs(G: nx.MultiDiGraph, *, built_only: bool = False) -> IntArray:
+    """Return, for each arc of ``csr_of(G, built_only=...)``, its position in ``G.edges``.
+
+    Parameters
+    ----------
+    G
+        A parcs graph.
+    built_only
+        As in :func:`csr_of`.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64[m] positions in ``G.edges(keys=True)`` order.
+    """
+    order = _full(G)[1]
+    return order[_built(G)[1]] if built_only else order
 
 
 def arc_geometries(G: nx.MultiDiGraph, *, built_only: bool = False) -> npt.NDArray[np.object_]:
