@@ -15,6 +15,7 @@ from parcs.junctions.numbering import number_junctions
 from parcs.junctions.osm_import import read_node_network
 from parcs.junctions.validation import (
     DEFAULT_MAX_LINK_M,
+    DEFAULT_MESH_M,
     DEFAULT_MIN_LINK_M,
     DEFAULT_MIN_REUSE_M,
     DEFAULT_TARGET_LINK_M,
@@ -25,6 +26,7 @@ from parcs.junctions.validation import (
 
 __all__ = [
     "DEFAULT_MAX_LINK_M",
+    "DEFAULT_MESH_M",
     "DEFAULT_MIN_LINK_M",
     "DEFAULT_MIN_REUSE_M",
     "DEFAULT_TARGET_LINK_M",
