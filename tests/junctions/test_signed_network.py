@@ -194,9 +194,10 @@ def test_short_bridge_between_branch_points_is_kept_not_unsigned():
 
 
 def test_selection_prefers_greenways_and_quiet_roads_close_gaps():
-    # HAND-MADE: two parallel ways between A (0) and B (1), 4 km apart: a former railway
+    # HAND-MADE: two parallel ways between A (0) and B (1), 3 km apart: a former railway
     # (cavalier) and a quiet road (connector) of the same length; the design signs the railway
-    coords = {0: (X0, Y0), 1: (X0 + 4000, Y0), 2: (X0 + 2000, Y0 + 300), 3: (X0 + 2000, Y0 - 300)}
+    # (the 6 km loop they make is below the 8 km the loop closing asks for)
+    coords = {0: (X0, Y0), 1: (X0 + 3000, Y0), 2: (X0 + 1500, Y0 + 300), 3: (X0 + 1500, Y0 - 300)}
     edges = [(0, 2), (2, 1), (0, 3), (3, 1)]
     kinds = ["cavalier", "cavalier", "connector", "connector"]
     G = make_graph(coords, edges, kinds=kinds)
@@ -223,6 +224,21 @@ def test_selection_prefers_greenways_and_quiet_roads_close_gaps():
         weights={"connector": None},
     )
     assert not {3} & set(check_structure(net3))
+
+
+def test_dead_end_closed_into_a_loop():
+    # HAND-MADE: a 5 km former railway from A (0) to B (1), and a quiet road from B back
+    # to A round the other way (5 km): signing only the railway leaves two dead ends; the
+    # road closes a 10 km loop (8-20 km), so the selection signs it too
+    coords = {0: (X0, Y0), 1: (X0 + 5000, Y0), 2: (X0 + 2500, Y0 - 1200)}
+    edges = [(0, 1), (1, 2), (2, 0)]
+    G = make_graph(coords, edges, kinds=["cavalier", "connector", "connector"])
+    # one hub only (a 20 km lattice): the mesh step alone would not sign the road
+    net = points_noeuds(G, include_places=False, min_reuse_m=1000.0, mesh_m=20_000.0)
+    H = check_structure(net)
+    assert {frozenset(e) for e in H.edges()} == {frozenset(e) for e in edges}
+    assert net.report["loops_closed"] == 1
+    assert not (net.junctions["degree"] == 1).any()
 
 
 def test_busy_highway_never_signed():

@@ -26,6 +26,10 @@ selection here, on the undirected :class:`~parcs.junctions._linkgraph.LinkGraph`
    squares bent along the preferred ways.
 5. **Coverage.** Every terminal is joined to the signed network, and every place to cover
    farther than ``cover_m`` along the graph from it gets its cheapest path to it.
+6. **Loops.** Where the signed network is tree-like (its bridges, dead ends first), a node
+   is joined back to it by its cheapest path over unsigned ways (``min_link_m`` to
+   ``max_link_m`` long) when that closes a face loop of 8–20 km (the Danish handbook): a
+   junction should offer a choice, and loops are what riders of a node network ride.
    A connected part of the graph that no pair of terminals spans gets its longest shortest
    path (a double sweep) if it holds a terminal or a core way, or is at least ``mesh_m``
    long in all; shorter isolated pieces are not signed.
@@ -179,6 +183,7 @@ class Selection:
     protected: set[int] = field(default_factory=set)
     places_to_cover: int = 0
     places_joined: int = 0
+    loops_closed: int = 0
 
 
 @dataclass(frozen=True)
@@ -190,6 +195,9 @@ class SelectOptions:
     cover_m: float
     cover_kinds: frozenset[str]
     sign_all: bool
+    loop_m: tuple[float, float] = (8000.0, 20_000.0)
+    min_link_m: float = 1000.0
+    max_link_m: float = 10_000.0
 
 
 class _Builder:
@@ -197,7 +205,8 @@ class _Builder:
 
     def __init__(self, g: LinkGraph, factor: npt.NDArray[np.float64], stretch: float) -> None:
         self.g = g
-        self.cost = g.weight * factor
+        ok = np.isfinite(factor)
+        self.cost = np.where(ok, g.weight * np.where(ok, factor, 1.0), math.inf)
         self.search_w = self.cost.copy()
         self.discount = 1.0 / stretch
         self.n_edges = int(g.edge_of.max()) + 1 if len(g.edge_of) else 0
@@ -316,8 +325,88 @@ def select_network(
     for t in terms:
         _join(b, t)
     sel.places_joined = _cover_places(g, b, places, opts.cover_m)
+    sel.loops_closed = _close_loops(b, opts)
     sel.protected = set(fixed) | {i for i, _n in places if b.on[i]}
     return sel
+
+
+def _close_loops(b: _Builder, opts: SelectOptions) -> int:
+    """Close loops through the tree-like parts of the signed network (its bridges).
+
+    From each node of a signed bridge (dead ends first), the cheapest path over unsigned ways
+    back to a signed node, between ``min_link_m`` and ``max_link_m`` long, is signed when the
+    loop it closes (the path plus the signed way back) is a face loop of ``loop_m``
+    (8–20 km): a junction should offer a choice, and loops are what riders of a node network
+    ride. Bridges are recomputed after every loop closed.
+    """
+    closed = 0
+    tried: set[int] = set()
+    while True:
+        todo = [u for u in _bridge_nodes(b) if u not in tried]
+        for u in todo:
+            tried.add(u)
+            arcs = _loop_path(b, u, opts)
+            if arcs is not None:
+                b.add_arcs(arcs)
+                closed += 1
+                break
+        else:
+            return closed
+
+
+def _bridge_nodes(b: _Builder) -> list[int]:
+    """Nodes on signed bridges, dead ends first, then by index."""
+    import networkx as nx  # noqa: PLC0415
+
+    g = b.g
+    arcs = np.flatnonzero(b.signed[g.edge_of])
+    t, h = g.tails[arcs], g.csr.indices[arcs]
+    keep = t < h
+    pairs = np.stack([t[keep], h[keep]], axis=1)
+    if not len(pairs):
+        return []
+    uniq, count = np.unique(pairs, axis=0, return_counts=True)
+    S = nx.Graph()
+    S.add_edges_from(map(tuple, uniq.tolist()))
+    multi = {tuple(p) for p, c in zip(uniq.tolist(), count.tolist(), strict=True) if c > 1}
+    nodes: set[int] = set()
+    for u, v in nx.bridges(S):
+        if (min(u, v), max(u, v)) not in multi:
+            nodes.update((int(u), int(v)))
+    deg = _signed_degree(b)
+    return sorted(nodes, key=lambda i: (int(deg[i]) != 1, i))
+
+
+def _loop_path(b: _Builder, u: int, opts: SelectOptions) -> npt.NDArray[np.int64] | None:
+    """The cheapest unsigned path from `u` back to the signed network closing a face loop."""
+    g, csr = b.g, b.g.csr
+    lo, hi = opts.loop_m
+    w_off = np.where(b.signed[g.edge_of], math.inf, b.cost)
+    stop = b.on.copy()
+    stop[u] = False
+    dist, pred = dijkstra(
+        csr.indptr, csr.indices, w_off, np.asarray([u]), np.zeros(1), _NO_TARGETS,
+        2.0 * opts.max_link_m, stop,
+    )
+    hits = np.flatnonzero(stop & np.isfinite(dist))
+    if not len(hits):
+        return None
+    w_on = np.where(b.signed[g.edge_of], g.weight, math.inf)
+    back, _ = dijkstra(
+        csr.indptr, csr.indices, w_on, np.asarray([u]), np.zeros(1), _NO_TARGETS, hi, _NO_MASK
+    )
+    hits = hits[np.isfinite(back[hits])]
+    for v in hits[np.lexsort((hits, dist[hits]))].tolist():
+        arcs = g.path(pred, v)
+        metres = float(g.weight[arcs].sum())
+        if opts.min_link_m <= metres <= opts.max_link_m and lo <= metres + back[v] <= hi:
+            return arcs
+    return None
+
+
+def _signed_degree(b: _Builder) -> npt.NDArray[np.int64]:
+    arcs = b.signed[b.g.edge_of]
+    return np.bincount(b.g.tails[arcs], minlength=b.g.csr.n_nodes)
 
 
 def _join(b: _Builder, t: int) -> bool:

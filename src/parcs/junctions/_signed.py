@@ -94,6 +94,7 @@ class Structure:
     reasons: dict[int, str]
     links: list[Link]
     dropped: dict[str, int]
+    max_link_m: float = math.inf
 
 
 def signed_degree(g: LinkGraph, signed: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
@@ -497,7 +498,7 @@ def cut_links(
                 reasons[i] = "end"
             else:
                 reasons[i] = cuts.get(i, "loop")
-    return Structure(reasons, links, dropped)
+    return Structure(reasons, links, dropped, opts.max_link_m)
 
 
 def _new_cuts(

@@ -214,50 +214,17 @@ def points_noeuds(  # noqa: PLR0913
         G = load_network()
     validate_graph(G)
     split_edge_m = min(opts.target_link_m, opts.max_link_m / 2)
-    if split_long_edges:
+    G_design, split = G, Split()
+    d = _design(G, fixed_numbers, opts)
+    long_edges = _edges_to_cut(d, split_edge_m) if split_long_edges else set()
+    if long_edges:  # links over max_link_m with no node to cut at: cut their long edges
         G_design, split = split_long_edges_of(
-            G, max_edge_m=split_edge_m, built_only=opts.built_only
+            G, max_edge_m=split_edge_m, built_only=opts.built_only, only=long_edges
         )
-    else:
-        G_design, split = G, Split()
-    g0 = from_graph(G_design, built_only=opts.built_only)
-    factor0 = arc_factors(G_design, g0, opts.weights, built_only=opts.built_only)
-    keep = np.isfinite(factor0)
-    g, factor = (g0, factor0) if keep.all() else (g0.restrict(keep), factor0[keep])
-    parts = _Parts.of(g, opts.min_link_m)
-    fixed_idx, border, imported = _fixed_junctions(g, fixed_numbers, parts.active, opts)
-    kept = sorted({*fixed_idx, *imported})
-    sel = select_network(
-        G_design,
-        g,
-        usable=parts.active,
-        factor=factor,
-        fixed=kept,
-        opts=opts.select,
-        labels=parts.labels,
-    )
-    fixed_mask = np.zeros(g.csr.n_nodes, dtype=np.bool_)
-    fixed_mask[kept] = True
-    protected = fixed_mask.copy()
-    protected[list(sel.protected)] = True
-    st = structure(
-        g,
-        sel.signed,
-        fixed=fixed_mask,
-        protected=protected,
-        factor=factor,
-        core=sel.core,
-        opts=opts.clean,
-    )
+        d = _design(G_design, fixed_numbers, opts)
+    g, parts, sel, st, links = d.g, d.parts, d.sel, d.st, d.links
+    fixed_idx, border, imported = d.fixed_idx, d.border, d.imported
     dropped = st.dropped
-    links: Links = [(lk.a, lk.b, lk.length, lk.arcs) for lk in st.links]
-    if not links:
-        msg = (
-            f"nothing is left to sign: the ways chosen are shorter than `min_link_m`="
-            f"{opts.min_link_m:g} m once short spurs and loops are taken off; lower "
-            "`min_link_m`, use `network='all'` or a larger graph"
-        )
-        raise EmptyAreaError(msg)
     jidx = sorted(st.reasons, key=lambda i: int(g.csr.node_ids[i]))
     numbers = _number(
         g,
@@ -291,6 +258,70 @@ def points_noeuds(  # noqa: PLR0913
         _source_graph=G_design,
         _split_chains=split.chains,
     )
+
+
+@dataclass
+class _Design:
+    """One run of the design on a graph (before numbering)."""
+
+    g: LinkGraph
+    parts: _Parts
+    sel: Any
+    st: Any
+    links: Links
+    fixed_idx: dict[int, int]
+    border: list[tuple[float, float, int]]
+    imported: set[int]
+
+
+def _design(
+    G_design: nx.MultiDiGraph,
+    fixed_numbers: Mapping[int, int] | JunctionNetwork | None,
+    opts: _Options,
+) -> _Design:
+    """Choose the signed network of `G_design`, then its junctions and links."""
+    g0 = from_graph(G_design, built_only=opts.built_only)
+    factor0 = arc_factors(G_design, g0, opts.weights, built_only=opts.built_only)
+    keep = np.isfinite(factor0)
+    g, factor = (g0, factor0) if keep.all() else (g0.restrict(keep), factor0[keep])
+    parts = _Parts.of(g, opts.min_link_m)
+    fixed_idx, border, imported = _fixed_junctions(g, fixed_numbers, parts.active, opts)
+    kept = sorted({*fixed_idx, *imported})
+    sel = select_network(
+        G_design, g, usable=parts.active, factor=factor, fixed=kept, opts=opts.select,
+        labels=parts.labels,
+    )
+    fixed_mask = np.zeros(g.csr.n_nodes, dtype=np.bool_)
+    fixed_mask[kept] = True
+    protected = fixed_mask.copy()
+    protected[list(sel.protected)] = True
+    st = structure(
+        g, sel.signed, fixed=fixed_mask, protected=protected, factor=factor, core=sel.core,
+        opts=opts.clean,
+    )
+    links: Links = [(lk.a, lk.b, lk.length, lk.arcs) for lk in st.links]
+    if not links:
+        msg = (
+            f"nothing is left to sign: the ways chosen are shorter than `min_link_m`="
+            f"{opts.min_link_m:g} m once short spurs and loops are taken off; lower "
+            "`min_link_m`, use `network='all'` or a larger graph"
+        )
+        raise EmptyAreaError(msg)
+    return _Design(g, parts, sel, st, links, fixed_idx, border, imported)
+
+
+def _edges_to_cut(d: _Design, split_edge_m: float) -> set[tuple[int, int, int]]:
+    """``(min id, max id, key)`` of the long edges on links still over ``max_link_m``."""
+    g, out = d.g, set()
+    max_link = d.st.max_link_m
+    ids = g.csr.node_ids
+    for _a, _b, length, arcs in d.links:
+        if length <= max_link:
+            continue
+        for a in arcs[g.weight[arcs] > split_edge_m].tolist():
+            u, v = int(ids[g.tails[a]]), int(ids[g.csr.indices[a]])
+            out.add((min(u, v), max(u, v), int(g.csr.arc_key[a])))
+    return out
 
 
 @dataclass(frozen=True)
@@ -351,6 +382,9 @@ def _options(**kw: Any) -> _Options:  # noqa: ANN401
         cover_m=lengths["cover_m"],
         cover_kinds=kinds,
         sign_all=kw["network"] == "all",
+        loop_m=IDEAL_LOOP_M,
+        min_link_m=lengths["min_link_m"],
+        max_link_m=lengths["max_link_m"],
     )
     clean_opts = CleanOptions(
         min_link_m=lengths["min_link_m"],
@@ -410,10 +444,14 @@ class _Parts:
 
 
 def split_long_edges_of(
-    G: nx.MultiDiGraph, *, max_edge_m: float, built_only: bool
+    G: nx.MultiDiGraph,
+    *,
+    max_edge_m: float,
+    built_only: bool,
+    only: set[tuple[int, int, int]] | None = None,
 ) -> tuple[nx.MultiDiGraph, Split]:
     """Cut long edges (see :func:`parcs.junctions._split.split_long_edges`)."""
-    return split_long_edges(G, max_edge_m=max_edge_m, built_only=built_only)
+    return split_long_edges(G, max_edge_m=max_edge_m, built_only=built_only, only=only)
 
 
 def _fixed_junctions(
@@ -514,6 +552,7 @@ def _report(  # noqa: PLR0913
         "terminals": terms,
         "places_to_cover": sel.places_to_cover,
         "places_joined": sel.places_joined,
+        "loops_closed": sel.loops_closed,
         "places_with_junction": len(places),
         "links_taken_off": dict(dropped),
         "links_not_split": int(sum(1 for *_, L, _a in links if opts.max_link_m < L)),
