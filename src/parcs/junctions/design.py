@@ -107,16 +107,18 @@ def points_noeuds(  # noqa: PLR0913
 ) -> JunctionNetwork:
     """Design and number a points-nœuds network on `G`.
 
-    Stages (module docstring, ``docs/points-noeuds.md``): (1) cut long edges so junctions can
-    sit part-way (`split_long_edges`); (2) choose the signed network: core ways (routes,
-    former railways, towpaths: cost factor at most 0.6 in `weights`) always, then the cheapest
-    paths between terminals (fixed junctions, places, lattice hubs every `mesh_m`) that the
-    signed network does not already join within `stretch`, then paths to places farther
-    than `cover_m`; (3) take off short spurs, close branch points and (`prune_links`) loops
-    shorter than 8 km, never disconnecting it; (4) junctions are its branch points and ends,
-    plus cut points on links longer than `max_link_m`, on rings and on second links between
-    the same two junctions; links are the chains between junctions; (5) number the junctions
-    1..99 (DSATUR, see :func:`number_junctions`).
+    Stages (module docstring, ``docs/points-noeuds.md``): (1) choose the signed network: core
+    ways (routes, former railways, towpaths: cost factor at most 0.6 in `weights`) always,
+    then the cheapest paths between terminals (fixed junctions, places, lattice hubs every
+    `mesh_m`) that the signed network does not already join within `stretch`, paths to
+    places farther than `cover_m`, and paths closing 8–20 km loops through its tree-like
+    parts; (2) take off tiny loops, short spurs, close branch points and (`prune_links`)
+    loops shorter than 8 km, never disconnecting it; (3) junctions are its branch points and
+    ends, plus cut points on links longer than `max_link_m`, on rings and on second links
+    between the same two junctions; links are the chains between junctions (no ground on
+    two links, no link through a junction); long edges are cut when a link needs it
+    (`split_long_edges`); (4) number the junctions 1..99 (DSATUR, see
+    :func:`number_junctions`).
 
     Parameters
     ----------
@@ -153,14 +155,15 @@ def points_noeuds(  # noqa: PLR0913
         Take off non-core links closing loops shorter than 8 km (the Danish handbook's
         shortest face loop) when the network stays connected.
     split_long_edges
-        Cut edges longer than ``min(target_link_m, max_link_m / 2)`` into equal pieces before
-        the design, so that links made of a long edge can get a junction part-way
-        (``reason="split"``). New nodes have negative ids (-1, -2, ... below the smallest id of
-        `G`), lie on the edge geometry and carry ``x``/``y``/``lon``/``lat``; the pieces keep
-        the edge attributes, with ``length``/``est_length`` split in proportion. Rings stored
-        as one self-loop edge are cut in three. `G` itself is never modified.
+        When a link is still longer than `max_link_m` with no node to cut at, cut its edges
+        longer than ``min(target_link_m, max_link_m / 2)`` into equal pieces and design again
+        on that copy of `G`, so that a junction can sit part-way (``reason="split"``). New
+        nodes have negative ids (-1, -2, ... below the smallest id of `G`), lie on the edge
+        geometry and carry ``x``/``y``/``lon``/``lat``; the pieces keep the edge attributes,
+        with ``length``/``est_length`` split in proportion. `G` itself is never modified.
+        With False, junctions are only placed on nodes of `G`.
     network
-        {"select", "all"}: ``"select"`` chooses the ways to sign (stage 2); ``"all"`` signs
+        {"select", "all"}: ``"select"`` chooses the ways to sign (stage 1); ``"all"`` signs
         every usable edge of the parts long enough (the whole greenway network).
     mesh_m
         Side of the lattice of hubs the selection joins (default 2.5 km: 10 km face loops on

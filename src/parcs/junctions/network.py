@@ -39,9 +39,12 @@ class JunctionNetwork:
         GeoDataFrame (projected CRS, index = junction node id): ``node``, ``number`` (1..99;
         -1 for an imported OSM ref that is not an integer), ``ref`` (the number as written on
         the sign), ``degree`` (number of links), ``reason`` (why the node is a junction:
-        ``intersection``, ``access``, ``end``, ``split``, ``loop``, ``fixed``, ``component``, ``osm``),
-        ``place`` (park or terril served, ``""`` if none), geometry Point. Negative ids are
-        nodes added part-way along long edges (``split`` junctions; see :attr:`graph`).
+        ``intersection`` (a branch point of the signed network), ``end``, ``split`` (cuts a
+        link longer than ``max_link_m``), ``loop`` (cuts a ring or a second link between the
+        same two junctions), ``fixed`` (given by the caller or an existing network), ``osm``
+        (imported)), ``place`` (the park or terril whose access node it is, ``""`` if none),
+        geometry Point. Negative ids are nodes added part-way along long edges (see
+        :attr:`graph`).
     links
         GeoDataFrame: ``name`` ("12-45", lower number first), ``from_node``, ``to_node``,
         ``from_number``, ``to_number``, ``length_m``, ``km_<kind>`` columns, geometry LineString
