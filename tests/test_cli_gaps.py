@@ -56,17 +56,19 @@ def test_json_has_candidates_plan_and_metrics(gaps_json):
     before, after = data["metrics_before"], data["metrics_after"]
     assert set(before) == set(after)
     assert {
-        "km_built",
+        "length_km",
         "n_components",
         "largest_component_km",
         "directness",
-        "efficiency",
+        "global_efficiency",
+        "local_efficiency",
+        "coverage_km2",
         "population_500m",
         "population_1km",
         "parks_5km_mean",
         "parks_10km_median",
     } <= set(before)
-    assert after["km_built"] == pytest.approx(before["km_built"] + plan[-1]["cumulative_km"])
+    assert after["length_km"] == pytest.approx(before["length_km"] + plan[-1]["cumulative_km"])
     assert after["n_reachable_pairs"] >= before["n_reachable_pairs"]
     assert data["objective_before"] - data["objective_after"] == pytest.approx(
         plan[-1]["cumulative_benefit"], rel=1e-9
@@ -80,7 +82,7 @@ def test_report_files_written(gaps_json):
     assert list(csv["rank"].head(3)) == [1, 2, 3]
     assert len(pd.read_csv(out_dir / "plan.csv")) == len(data["plan"])
     md = (out_dir / "missing_links.md").read_text(encoding="utf-8")
-    assert "Greedy plan" in md and "km_built" in md
+    assert "Greedy plan" in md and "| network length | 509.8 km |" in md
 
 
 def test_text_output_and_bad_top(capsys):
