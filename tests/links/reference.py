@@ -50,7 +50,7 @@ def weight(d):
 def layer_graph(G, edges, extra=()):
     """Undirected simple graph of the layer (shortest of parallel edges) + extra links."""
     H = nx.Graph()
-    for u, v, d in [*edges, *((u, v, {"length": w}) for u, v, w in extra)]:
+    for u, v, d in [*edges, *((e[0], e[1], {"length": e[2]}) for e in extra)]:
         w = weight(d)
         if u == v:
             H.add_node(u)
@@ -81,8 +81,11 @@ def entries(G, places, layer_nodes):
     return out
 
 
-def place_graph(G, edges, places, extra=(), restrict=None):
-    """Directed layer graph with ("out", i) -> access -> ("in", i) virtual place nodes."""
+def place_graph(G, edges, places, extra=(), restrict=None, fixed=None):
+    """Directed layer graph with ("out", i) -> access -> ("in", i) virtual place nodes.
+
+    `fixed`: the entries to use (as :func:`entries` returns), e.g. those decided on the
+    network before proposed links were noded in."""
     L = layer_graph(G, edges, extra)
     if restrict is not None:
         L = L.subgraph(restrict).copy()
@@ -91,7 +94,7 @@ def place_graph(G, edges, places, extra=(), restrict=None):
         H.add_edge(u, v, weight=d["weight"])
         H.add_edge(v, u, weight=d["weight"])
     layer_nodes = {n for u, v, _ in edges for n in (u, v)}
-    for i, ent in enumerate(entries(G, places, layer_nodes)):
+    for i, ent in enumerate(entries(G, places, layer_nodes) if fixed is None else fixed):
         for a, off in ent:
             if restrict is not None and a not in restrict:
                 continue
@@ -118,9 +121,9 @@ def od_weights(places, share=SHARE):
     return out
 
 
-def objective(G, places, extra=(), cap=CAP, kinds=DEFAULT_KINDS, share=SHARE):
+def objective(G, places, extra=(), cap=CAP, kinds=DEFAULT_KINDS, share=SHARE, fixed=None):
     """(Σ w·min(d, cap) / 1000, {(s, t): d}) from scratch."""
-    H = place_graph(G, layer_edges(G, kinds), places, extra)
+    H = place_graph(G, layer_edges(G, kinds), places, extra, fixed=fixed)
     total, dists, rows = 0.0, {}, {}
     for s, t, w in od_weights(places, share):
         if s not in rows:
@@ -190,20 +193,20 @@ def local_efficiency(L, P):
     return float(np.mean(values))
 
 
-def metrics(G, places, *, pairs="places", kinds=DEFAULT_KINDS, buffer_m=500.0, extra=(), nodes=None):
+def metrics(G, places, *, pairs="places", kinds=DEFAULT_KINDS, buffer_m=500.0, extra=(), nodes=None, fixed=None):
     """Every indicator of parcs.metrics, from its formula (dict keyed like to_dict())."""
     edges = layer_edges(G, kinds)
     L = layer_graph(G, edges, extra)
     P = pts(G)
     out = {}
-    out["length_km"] = (sum(weight(d) for _, _, d in edges) + sum(w for _, _, w in extra)) / 1000
+    out["length_km"] = (sum(weight(d) for _, _, d in edges) + sum(e[2] for e in extra)) / 1000
     comps = list(nx.connected_components(L))
     out["n_nodes"] = L.number_of_nodes()
     out["n_components"] = len(comps)
     lengths = []
     for comp in comps:
         sub = L.subgraph(comp)
-        km = sum(weight(d) for u, v, d in edges if u in comp) + sum(w for u, v, w in extra if u in comp)
+        km = sum(weight(d) for u, v, d in edges if u in comp) + sum(e[2] for e in extra if e[0] in comp)
         lengths.append((km / 1000, -min(comp), comp))
         del sub
     best = max(lengths, key=lambda t: (t[0], t[1])) if lengths else (0.0, 0, set())
@@ -211,8 +214,8 @@ def metrics(G, places, *, pairs="places", kinds=DEFAULT_KINDS, buffer_m=500.0, e
     out["largest_component_km"] = best[0]
     out["largest_component_share"] = best[0] / out["length_km"] if out["length_km"] else math.nan
     if pairs == "places":
-        H = place_graph(G, edges, places, extra)
-        HL = place_graph(G, edges, places, extra, restrict=lcc)
+        H = place_graph(G, edges, places, extra, fixed=fixed)
+        HL = place_graph(G, edges, places, extra, restrict=lcc, fixed=fixed)
         geoms = list(places.geometry)
         n = len(geoms)
         rows = {i: nx.single_source_dijkstra_path_length(H, ("out", i)) if ("out", i) in H else {} for i in range(n)}
@@ -238,7 +241,7 @@ def metrics(G, places, *, pairs="places", kinds=DEFAULT_KINDS, buffer_m=500.0, e
                n_reachable_pairs=nreach, directness_lcc=dl, global_efficiency_lcc=el)
     out["local_efficiency"] = local_efficiency(L, P)
     lines = [d.get("geometry") or shapely.LineString([P[u], P[v]]) for u, v, d in edges]
-    lines += [shapely.LineString([P[u], P[v]]) for u, v, _ in extra]
+    lines += [e[3] if len(e) > 3 and e[3] is not None else shapely.LineString([P[e[0]], P[e[1]]]) for e in extra]
     union = shapely.union_all([ln.buffer(buffer_m, quad_segs=8) for ln in lines]) if lines else None
     out["coverage_km2"] = union.area / 1e6 if union is not None else 0.0
     if places is not None:
@@ -249,7 +252,7 @@ def metrics(G, places, *, pairs="places", kinds=DEFAULT_KINDS, buffer_m=500.0, e
         out["places_covered"] = cov
         out["places_covered_share"] = cov / len(counted) if counted else math.nan
         out.update(_population(places, lines, network))
-        out.update(_parks(G, edges, places, extra))
+        out.update(_parks(G, edges, places, extra, fixed))
     return out
 
 
@@ -273,8 +276,8 @@ def _population(places, lines, network):
     return out
 
 
-def _parks(G, edges, places, extra):
-    H = place_graph(G, edges, places, extra)
+def _parks(G, edges, places, extra, fixed=None):
+    H = place_graph(G, edges, places, extra, fixed=fixed)
     kinds = list(places["kind"])
     towns = [i for i, k in enumerate(kinds) if k in SETTLEMENTS]
     parks = [i for i, k in enumerate(kinds) if k in PARKS]
@@ -288,3 +291,26 @@ def _parks(G, edges, places, extra):
         out[f"parks_{key}_mean"] = float(np.mean(counts[r])) if towns else math.nan
         out[f"parks_{key}_median"] = float(np.median(counts[r])) if towns else math.nan
     return out
+
+
+def connection_path(G, a, b, kinds=DEFAULT_KINDS):
+    """The shortest path a -> b over built edges outside the layer through no other layer
+    node, as one LineString (its edges' geometries end to end)."""
+    layer = {x for u, v, _ in layer_edges(G, kinds) for x in (u, v)}
+    R = nx.Graph()
+    best = {}
+    for u, v, d in G.edges(data=True):
+        if d.get("built", True) and not in_layer(d, kinds) and u != v:
+            w = weight(d)
+            if (u, v) not in best or best[u, v][0] > w:
+                best[u, v] = (w, d.get("geometry"))
+                R.add_edge(u, v, weight=w)
+                R[u][v]["weight"] = min(R[u][v]["weight"], w)
+    sub = R.subgraph((set(R.nodes) - layer) | {a, b})
+    path = nx.dijkstra_path(sub, a, b)
+    coords = []
+    for u, v in zip(path[:-1], path[1:]):
+        w, geom = best[u, v]
+        part = list(geom.coords)
+        coords += part if not coords else part[1:]
+    return shapely.LineString(coords)

@@ -237,7 +237,8 @@ def built(
     G
         A parcs graph.
     extra_edges
-        Extra undirected links ``(u, v, length_m)`` (node ids) treated as built.
+        Extra undirected links ``(u, v, length_m)`` or ``(u, v, length_m, geometry)`` (node
+        ids) treated as built; without a geometry, the straight line between the nodes.
     greenway
         The layer (:func:`greenway_layer`).
     layer
@@ -265,9 +266,15 @@ def built(
     if not extra:
         return Built(csr=csr, seg_u=su, seg_v=sv, seg_len=sl, geoms=geoms, layer=layer)
     eu, ev, el = _extra(csr, extra)
-    lines = shapely.linestrings(
-        np.stack([np.column_stack([csr.x[eu], csr.y[eu]]), np.column_stack([csr.x[ev], csr.y[ev]])], axis=1)
+    lines = np.asarray(
+        shapely.linestrings(
+            np.stack([np.column_stack([csr.x[eu], csr.y[eu]]), np.column_stack([csr.x[ev], csr.y[ev]])], axis=1)
+        ),
+        dtype=object,
     )
+    for j, edge in enumerate(extra):  # a drawn geometry (a connection's path) when given
+        if len(edge) > 3 and shapely.is_geometry(edge[3]) and not shapely.is_empty(edge[3]):  # noqa: PLR2004
+            lines[j] = edge[3]
     return Built(
         csr=with_links(csr, eu, ev, el),
         seg_u=np.concatenate([su, eu]),

@@ -6,8 +6,10 @@ A link's end is named, first match wins:
    station...; not the node sample) within :data:`NAME_M`;
 2. the nearest named settlement (commune, town) within :data:`NAME_M` (0 inside it);
 3. the ``name`` of an edge of the graph at that node (a street, a cavalier);
-4. ``"<d> m from <place>"`` (``"<d> km"`` from 1 km): the nearest named place farther away;
-5. its position, ``"<lat>, <lon>"`` (WGS84, 5 decimals).
+4. ``"unnamed <kind>"``: an unnamed place within :data:`NAME_M` (``places_from_osm`` names
+   them ``"park way/123"``: an OSM id, never shown);
+5. ``"<d> m from <place>"`` (``"<d> km"`` from 1 km): the nearest named place farther away;
+6. its position, ``"<lat>, <lon>"`` (WGS84, 5 decimals).
 
 The commune of a link is the settlement (``SETTLEMENT_KINDS``) containing its midpoint, else
 the nearest one; ``""`` when the places hold no settlement.
@@ -34,16 +36,22 @@ __all__ = ["NAME_M", "commune_names", "end_names"]
 #: A link's end takes the name of a place at most this far (m).
 NAME_M = 500.0
 _SAMPLE_KIND = "sample"
+#: A name made up from an OSM id by ``places_from_osm`` (``"park way/123"``).
+_GENERATED = r"\S+ (?:node|way|relation)/\d+"
 
 
 def _named(
-    places: gpd.GeoDataFrame | None, *, settlements: bool | None = None
+    places: gpd.GeoDataFrame | None, *, settlements: bool | None = None, generated: bool = False
 ) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
-    """Geometries and names of the named places (only settlements / none / all of them)."""
+    """Geometries and names of the named places (only settlements / none / all of them);
+    with `generated`, the unnamed ones instead, as ``"unnamed <kind>"``."""
     if places is None or not len(places) or "name" not in places:
         return np.zeros(0, object), np.zeros(0, object)
     names = places["name"].fillna("").astype(str).str.strip()
-    ok = (names != "").to_numpy() & (places["kind"] != _SAMPLE_KIND).to_numpy()
+    made = names.str.fullmatch(_GENERATED).to_numpy(dtype=bool)
+    if generated:
+        names = "unnamed " + places["kind"].astype(str)
+    ok = (names != "").to_numpy() & (places["kind"] != _SAMPLE_KIND).to_numpy() & (made == generated)
     if settlements is not None:
         ok &= places["kind"].isin(list(SETTLEMENT_KINDS)).to_numpy() == settlements
     geoms = places.geometry.to_numpy()
@@ -112,6 +120,12 @@ def end_names(
     if todo and G is not None and node_idx is not None:
         for i, name in zip(todo, _edge_names(G, np.asarray(node_idx)[todo]), strict=True):
             out[i] = name
+    todo = [i for i in todo if not out[i]]
+    if todo:
+        d, near = _nearest(points[todo], *_named(places, generated=True))
+        for k, i in enumerate(todo):
+            if d[k] <= NAME_M:
+                out[i] = str(near[k])
     rest = [i for i in todo if not out[i]]
     if rest:
         d, near = _nearest(points[rest], *_named(places))

@@ -595,8 +595,9 @@ def metrics(  # noqa: PLR0913
     seed
         Seed of the sample.
     extra_edges
-        Links ``(u, v, length_m)`` (node ids) to count as part of the network, e.g. a plan's
-        links; their geometry is the straight line between the nodes.
+        Links ``(u, v, length_m)`` or ``(u, v, length_m, geometry)`` (node ids) to count as
+        part of the network, e.g. a plan's links; without a geometry, the straight line
+        between the nodes (it matters for the coverage indicators only).
     greenway
         Which edges form the network: None (cavalier, towpath, cycleway, eurovelo and
         cycle-route members; every built edge when none is), ``"all"`` or a list of kinds
@@ -657,15 +658,18 @@ def metrics_table(  # noqa: PLR0913
     -------
     pandas.DataFrame
         One row per indicator (:meth:`NetworkMetrics.to_dict` keys), columns ``before``,
-        ``step 1``, ..., ``step N`` (links of steps 1..k built).
+        ``step 1``, ..., ``step N`` (links of steps 1..k built, drawn with the plan's
+        geometries: a connection follows its road).
     """
     smp, sd, buf = _check(pairs, sample, seed, buffer_m)
     ctx = Context(G, places, pairs=pairs, sample=smp, seed=sd, greenway=greenway, buffer_m=buf)
+    geoms = plan.geometry.to_numpy() if hasattr(plan, "geometry") and "geometry" in plan else [None] * len(plan)
     edges = list(
         zip(
             plan["u"].astype(int),
             plan["v"].astype(int),
             plan["length_m"].astype(float),
+            geoms,
             strict=True,
         )
     )
