@@ -28,7 +28,7 @@ import numba
 import numpy as np
 
 from parcs._kernels._jit import jit, pjit
-from parcs._kernels.dijkstra import heap_full, heap_grow, heap_new, heap_pop, heap_push
+from parcs._kernels.dijkstra import heap_full, heap_grow, heap_new, heap_pop, heap_push, search_all_heap
 
 __all__ = [
     "bounded_search",
@@ -200,26 +200,39 @@ def place_rows(
             raise ValueError("target node index out of range")  # noqa: EM101, TRY003
     out = np.full((r, p), np.inf)
     no_stop = np.zeros(0, dtype=np.bool_)
+    no_pred = np.zeros(0, dtype=np.int64)
+    everything = cutoff == np.inf  # one-to-all searches: the lean loop, whole-row resets
+    widest = 0
+    for i in range(r):
+        widest = max(widest, src_ptr[i + 1] - src_ptr[i])
     n_chunks = _chunks(r)
     for c in numba.prange(n_chunks):
         dist = np.full(n, np.inf)
-        touched = np.empty(n, dtype=np.int64)
+        touched = np.empty(0 if everything else n, dtype=np.int64)
+        h = heap_new(indices.shape[0] + widest if everything else 0)
         for i in range(c * r // n_chunks, (c + 1) * r // n_chunks):
             a = src_ptr[i]
             b = src_ptr[i + 1]
             if b == a:
                 continue
-            count = bounded_search(
-                indptr, indices, weights, src_nodes[a:b], src_offs[a:b], cutoff, no_stop, no_stop, 0, dist, touched
-            )
+            count = 0
+            if everything:
+                search_all_heap(indptr, indices, weights, src_nodes[a:b], src_offs[a:b], dist, no_pred, h)
+            else:
+                count = bounded_search(
+                    indptr, indices, weights, src_nodes[a:b], src_offs[a:b], cutoff, no_stop, no_stop, 0, dist, touched
+                )
             for t in range(p):
                 best = np.inf
                 for j in range(tgt_ptr[t], tgt_ptr[t + 1]):
                     d = dist[tgt_nodes[j]] + tgt_offs[j]
                     best = min(best, d)
                 out[i, t] = best
-            for q in range(count):
-                dist[touched[q]] = np.inf
+            if everything:
+                dist[:] = np.inf
+            else:
+                for q in range(count):
+                    dist[touched[q]] = np.inf
     return out
 
 

@@ -175,29 +175,27 @@ class _Points:
     def __len__(self) -> int:
         return len(self.groups)
 
-    def straight(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
-        """Straight distances from the points `rows` to every point, float64[len(rows), p].
+    def straight(self, rows: npt.NDArray[np.int64], start: int = 0) -> npt.NDArray[np.float64]:
+        """Straight distances from the points `rows` to the points ``start:``.
 
         Points use numpy; a pair with a polygon or a line uses shapely (slow: blocks of a
         small table are cached, see :data:`_STRAIGHT_CACHE_BYTES`).
         """
-        key = (int(rows[0]), int(rows[-1])) if len(rows) else (0, -1)
+        key = (int(rows[0]), int(rows[-1]), start) if len(rows) else (0, -1, start)
         hit = self._cache.get(key)
         if hit is not None:
             return hit
-        dx = self.xy[rows, 0][:, None] - self.xy[None, :, 0]
-        dy = self.xy[rows, 1][:, None] - self.xy[None, :, 1]
-        out = np.hypot(dx, dy)
+        xy = self.xy[start:]
+        out = np.hypot(self.xy[rows, 0][:, None] - xy[None, :, 0], self.xy[rows, 1][:, None] - xy[None, :, 1])
         if not self.is_point.all():
+            geoms = self.geoms[start:]
             rp = ~self.is_point[rows]
             if rp.any():
-                out[rp] = shapely.distance(self.geoms[rows[rp]][:, None], self.geoms[None, :])
-            cols = np.flatnonzero(~self.is_point)
+                out[rp] = shapely.distance(self.geoms[rows[rp]][:, None], geoms[None, :])
+            cols = np.flatnonzero(~self.is_point[start:])
             pr = np.flatnonzero(~rp)
             if len(cols) and len(pr):
-                out[np.ix_(pr, cols)] = shapely.distance(
-                    self.geoms[rows[pr]][:, None], self.geoms[None, cols]
-                )
+                out[np.ix_(pr, cols)] = shapely.distance(self.geoms[rows[pr]][:, None], geoms[None, cols])
             if len(self) ** 2 * 8 <= _STRAIGHT_CACHE_BYTES:
                 self._cache[key] = out
         return np.asarray(out, dtype=np.float64)
@@ -509,8 +507,10 @@ def _pair_sums(
         return sums, cp
     lcc_groups = pts.groups.restrict(lcc_nodes)
     in_lcc = np.diff(lcc_groups.ptr) > 0
-    targets = Groups.concat(pts.groups, lcc_groups)
-    batch = row_batch(2 * p)
+    # a point entering at one node is in one component: its LCC distances are its distances
+    single = bool((np.diff(pts.groups.ptr) <= 1).all())
+    targets = pts.groups if single else Groups.concat(pts.groups, lcc_groups)
+    batch = row_batch(len(targets))
     cols = np.arange(p)
     for lo in range(0, p, batch):
         rows = np.arange(lo, min(lo + batch, p))
@@ -518,7 +518,9 @@ def _pair_sums(
         if cp is not None:
             hit = commune_row[rows] >= 0
             cp[commune_row[rows[hit]]] = dist[np.ix_(np.flatnonzero(hit), cp_rows[1])]
-        _accumulate(sums, dist[:, :p], dist[:, p:], pts.straight(rows), rows, cols, in_lcc)
+        d = dist[:, lo:p]  # pairs (i, j > i) only: columns from the batch's first row on
+        d_lcc = d if single else dist[:, p + lo :]
+        _accumulate(sums, d, d_lcc, pts.straight(rows, lo), rows, cols[lo:], in_lcc)
     return sums, cp
 
 
@@ -542,7 +544,7 @@ def _accumulate(  # noqa: PLR0913
     sums["inv_d"] += float((1.0 / dv).sum())
     sums["inv_s"] += float((1.0 / s[valid]).sum())
     sums["ratio"] += float((sv / dv).sum())
-    lcc = valid & in_lcc[rows][:, None] & in_lcc[None, :]
+    lcc = valid & in_lcc[rows][:, None] & in_lcc[cols][None, :]
     sl, dl = s[lcc], d_lcc[lcc]
     ok = np.isfinite(dl) & (dl > 0)
     sums["n_lcc"] += int(lcc.sum())
