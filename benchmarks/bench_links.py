@@ -136,7 +136,7 @@ def artois() -> str:
 
 Network: {G.number_of_nodes()} nodes, {G.number_of_edges()} arcs; {len(access.places)} places,
 {len(od.s)} weighted OD pairs; {len(cands)} candidates ({", ".join(f"{k} {v}" for k, v in cands["source"].value_counts().items())}).
-Objective: Σ w·min(d, {cap / 1000:g} km) over the built network (docs/missing-links.md).
+Objective: Σ w·min(d, {cap / 1000:g} km) over the greenway layer (docs/missing-links.md).
 
 | step | time |
 |---|---|
@@ -177,7 +177,9 @@ def _kinds(arcs, seed):
     mx, my = (arcs.x[u] + arcs.x[v]) / 2, (arcs.y[u] + arcs.y[v]) / 2
     side = float(max(arcs.x.max(), arcs.y.max()))
     k = max(2, round(GREEN_SHARE * side / (0.7 * 2 * CORRIDOR_HALF_M)))
-    kind = rng.choice(np.array(["connector", "track", "path"], dtype=object), size=len(u), p=[0.6, 0.25, 0.15])
+    kind = rng.choice(
+        np.array(["connector", "track", "path"], dtype=object), size=len(u), p=[0.6, 0.25, 0.15]
+    )
     built_ = np.ones(len(u), dtype=bool)
     for c in range(k):
         a, b = rng.random(2) * side, rng.random(2) * side
@@ -195,10 +197,14 @@ def _kinds(arcs, seed):
 
 
 def _nx_graph(arcs, u, v, length, kind, built_, detour=1.3):
-    G = nx.MultiDiGraph(crs="EPSG:2154", name=f"synthetic {arcs.name}", max_gap_m=500.0, detour_factor=detour)
+    G = nx.MultiDiGraph(
+        crs="EPSG:2154", name=f"synthetic {arcs.name}", max_gap_m=500.0, detour_factor=detour
+    )
     G.add_nodes_from((i, {"x": float(arcs.x[i]), "y": float(arcs.y[i])}) for i in range(arcs.n))
     rows = []
-    for a, b, w, k, ok in zip(u.tolist(), v.tolist(), length.tolist(), kind.tolist(), built_.tolist(), strict=True):
+    for a, b, w, k, ok in zip(
+        u.tolist(), v.tolist(), length.tolist(), kind.tolist(), built_.tolist(), strict=True
+    ):
         attrs = {"length": w, "est_length": w if ok else w * detour, "kind": k, "built": ok}
         rows += [(a, b, 0, attrs), (b, a, 0, dict(attrs))]
     G.add_edges_from(rows)
@@ -227,8 +233,14 @@ def bike_graph(n, *, seed=0):
     arcs = road_like(n, seed=seed)
     one = arcs.tails < arcs.heads
     m = int(one.sum())
-    return _nx_graph(arcs, arcs.tails[one], arcs.heads[one], arcs.length[one],
-                     np.full(m, "cycleway", dtype=object), np.ones(m, bool))
+    return _nx_graph(
+        arcs,
+        arcs.tails[one],
+        arcs.heads[one],
+        arcs.length[one],
+        np.full(m, "cycleway", dtype=object),
+        np.ones(m, bool),
+    )
 
 
 def node_places(G, k, *, seed=0):
@@ -240,11 +252,16 @@ def node_places(G, k, *, seed=0):
     ids = np.sort(rng.choice(np.asarray(list(G.nodes)), size=k, replace=False))
     xy = np.array([(G.nodes[i]["x"], G.nodes[i]["y"]) for i in ids])
     towns = rng.random(k) < 0.25
-    geoms = [shapely.Point(p) if t else shapely.Point(p).buffer(rng.uniform(100, 300)) for p, t in zip(xy, towns, strict=True)]
+    geoms = [
+        shapely.Point(p) if t else shapely.Point(p).buffer(rng.uniform(100, 300))
+        for p, t in zip(xy, towns, strict=True)
+    ]
     return gpd.GeoDataFrame(
-        {"name": [f"{'town' if t else 'park'} {j}" for j, t in enumerate(towns)],
-         "kind": np.where(towns, "town", "park"),
-         "population": np.where(towns, rng.integers(1000, 20000, k), 0)},
+        {
+            "name": [f"{'town' if t else 'park'} {j}" for j, t in enumerate(towns)],
+            "kind": np.where(towns, "town", "park"),
+            "population": np.where(towns, rng.integers(1000, 20000, k), 0),
+        },
         geometry=geoms,
         crs=G.graph["crs"],
     )
@@ -256,7 +273,9 @@ def every_node_a_place(G):
 
     ids = np.array(sorted(G.nodes))
     pts = [shapely.Point(G.nodes[i]["x"], G.nodes[i]["y"]) for i in ids]
-    return gpd.GeoDataFrame({"name": [f"s{i}" for i in ids], "kind": "station"}, geometry=pts, crs=G.graph["crs"])
+    return gpd.GeoDataFrame(
+        {"name": [f"s{i}" for i in ids], "kind": "station"}, geometry=pts, crs=G.graph["crs"]
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -334,8 +353,15 @@ def child(what, n):
         t0 = time.perf_counter()
         call()
         warm = time.perf_counter() - t0
-    info = {"what": what, "n": n, "first_s": first, "warm_s": warm, "rss_graph_mb": rss0, "peak_mb": peak,
-            "load": os.getloadavg()[0]}
+    info = {
+        "what": what,
+        "n": n,
+        "first_s": first,
+        "warm_s": warm,
+        "rss_graph_mb": rss0,
+        "peak_mb": peak,
+        "load": os.getloadavg()[0],
+    }
     if what in {"missing_links"}:
         info["candidates"] = len(out)
         info["sources"] = out["source"].value_counts().to_dict()
@@ -366,18 +392,29 @@ def scale_section(sizes):
     if 100_000 in sizes or len(sizes) > 1:
         rows.append(run_child("metrics17k", 17_000))
         print(rows[-1], flush=True)
-    targets = {("missing_links", 100_000): (30.0, 2048.0), ("plan_links", 100_000): (30.0, 2048.0),
-               ("metrics17k", 17_000): (60.0, 2048.0)}
+    targets = {
+        ("missing_links", 100_000): (30.0, 2048.0),
+        ("plan_links", 100_000): (30.0, 2048.0),
+        ("metrics17k", 17_000): (60.0, 2048.0),
+    }
     lines = [
         "| operation | graph | result | first call | second call | peak RSS (graph alone) | target | met |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         t = targets.get((r["what"], r["n"]))
-        label = {"missing_links": "`missing_links(G)`", "plan_links": "`plan_links(G, budget_km=10)`",
-                 "metrics": "`metrics(G)` (200 places)", "metrics17k": "`metrics(G)` exact, every node a place"}[r["what"]]
+        label = {
+            "missing_links": "`missing_links(G)`",
+            "plan_links": "`plan_links(G, budget_km=10)`",
+            "metrics": "`metrics(G)` (200 places)",
+            "metrics17k": "`metrics(G)` exact, every node a place",
+        }[r["what"]]
         if r["what"] == "missing_links":
-            res = f"{r['candidates']:,} candidates (" + ", ".join(f"{v:,} {k}" for k, v in r["sources"].items()) + ")"
+            res = (
+                f"{r['candidates']:,} candidates ("
+                + ", ".join(f"{v:,} {k}" for k, v in r["sources"].items())
+                + ")"
+            )
         elif r["what"] == "plan_links":
             res = f"{r['links']} links, {r['km']:.2f} km"
         else:
@@ -398,7 +435,8 @@ def scale_section(sizes):
             f"Σ 1/straight, i.e. E_glob alone): **{fmt_s(peer['scipy_s'])}** extrapolated from "
             f"2,000 sources, vs {fmt_s(peer['first_s'])} for every parcs indicator "
             f"({peer['scipy_s'] / peer['first_s']:.1f}×). Load average during the runs: "
-            + ", ".join(f"{r['load']:.1f}" for r in rows) + " (2 cores, shared)."
+            + ", ".join(f"{r['load']:.1f}" for r in rows)
+            + " (2 cores, shared)."
         )
     return (
         "\n### At scale (SYNTHETIC road-like graphs, `benchmarks/graphs.py`)\n\n"

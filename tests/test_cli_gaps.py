@@ -33,7 +33,9 @@ def run_json(argv):
 @pytest.fixture(scope="module")
 def gaps_json(tmp_path_factory):
     out_dir = tmp_path_factory.mktemp("gaps")
-    return run_json(["gaps", "--json", "--top", "3", "--budget-km", "1.5", "--out", str(out_dir)]), out_dir
+    return run_json(
+        ["gaps", "--json", "--top", "3", "--budget-km", "1.5", "--out", str(out_dir)]
+    ), out_dir
 
 
 def test_json_has_candidates_plan_and_metrics(gaps_json):
@@ -43,8 +45,18 @@ def test_json_has_candidates_plan_and_metrics(gaps_json):
     assert [c["rank"] for c in cands] == [1, 2, 3]
     assert cands[0]["benefit"] >= cands[1]["benefit"] >= cands[2]["benefit"]
     for c in cands:
-        assert {"u", "v", "from_place", "to_place", "commune", "straight_m", "est_length_m", "benefit",
-                "benefit_per_km", "trips_new"} <= set(c)
+        assert {
+            "u",
+            "v",
+            "from_place",
+            "to_place",
+            "commune",
+            "straight_m",
+            "est_length_m",
+            "benefit",
+            "benefit_per_km",
+            "trips_new",
+        } <= set(c)
         assert c["est_length_m"] == pytest.approx(
             c["straight_m"] * data["params"]["detour_factor"], rel=1e-6
         ) or (c["source"] == "connector")
@@ -61,9 +73,19 @@ def test_json_has_candidates_plan_and_metrics(gaps_json):
     )
     before, after = data["metrics_before"], data["metrics_after"]
     assert set(before) == set(after)
-    assert {"length_km", "n_components", "largest_component_km", "directness", "global_efficiency",
-            "local_efficiency", "coverage_km2", "population_500m", "population_1km", "parks_5km_mean",
-            "parks_10km_median"} <= set(before)
+    assert {
+        "length_km",
+        "n_components",
+        "largest_component_km",
+        "directness",
+        "global_efficiency",
+        "local_efficiency",
+        "coverage_km2",
+        "population_500m",
+        "population_1km",
+        "parks_5km_mean",
+        "parks_10km_median",
+    } <= set(before)
     assert after["length_km"] == pytest.approx(before["length_km"] + plan[-1]["cumulative_km"])
     assert after["n_reachable_pairs"] >= before["n_reachable_pairs"]
     assert data["objective_before"] - data["objective_after"] == pytest.approx(
@@ -141,8 +163,14 @@ def test_gaps_on_an_osm_graph_equal_networkx(krems_gpkg):
     assert plan and plan[-1]["cumulative_km"] <= 5 + 1e-9
     P = ref.pts(G)
     extra = [
-        (p["u"], p["v"], p["length_m"],
-         ref.connection_path(G, p["u"], p["v"]) if p["source"] == "connection" else shapely.LineString([P[p["u"]], P[p["v"]]]))
+        (
+            p["u"],
+            p["v"],
+            p["length_m"],
+            ref.connection_path(G, p["u"], p["v"])
+            if p["source"] == "connection"
+            else shapely.LineString([P[p["u"]], P[p["v"]]]),
+        )
         for p in plan
     ]
     after, _ = ref.objective(G, places, extra=extra)
@@ -165,11 +193,26 @@ def test_proposed_real_ways_and_bad_layers(krems_gpkg, tmp_path, capsys):
     data = run_json(["--graph", str(krems_gpkg), "gaps", "--proposed", str(layer), "--json"])
     ev = parcs.evaluate_links(G, layer)
     assert data["n_proposed"] == len(ways)
-    assert [p["benefit_alone"] for p in data["proposed"]] == pytest.approx(ev.links["benefit_alone"].tolist())
+    assert [p["benefit_alone"] for p in data["proposed"]] == pytest.approx(
+        ev.links["benefit_alone"].tolist()
+    )
     assert data["objective_before"] - data["objective_after"] > 0
     assert data["build_order"] == ev.links.sort_values("order")["feature"].tolist()
     # text: names and units, no node ids
-    assert main(["--graph", str(krems_gpkg), "gaps", "--proposed", str(layer), "--out", str(tmp_path / "r")]) == 0
+    assert (
+        main(
+            [
+                "--graph",
+                str(krems_gpkg),
+                "gaps",
+                "--proposed",
+                str(layer),
+                "--out",
+                str(tmp_path / "r"),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "proposed links" in out and " km" in out
     md = (tmp_path / "r" / "missing_links.md").read_text(encoding="utf-8")
@@ -177,7 +220,9 @@ def test_proposed_real_ways_and_bad_layers(krems_gpkg, tmp_path, capsys):
     assert len(pd.read_csv(tmp_path / "r" / "proposed.csv")) == len(ways)
     # bad layers: one line naming the feature
     bad = ways.copy()
-    bad.loc[len(bad), "geometry"] = shapely.LineString([(0, 0), (10, 0)])  # in the graph CRS: far away
+    bad.loc[len(bad), "geometry"] = shapely.LineString(
+        [(0, 0), (10, 0)]
+    )  # in the graph CRS: far away
     bad.loc[len(bad) - 1, "name"] = "nowhere"
     bad_file = tmp_path / "bad.gpkg"
     bad.to_file(bad_file)

@@ -144,7 +144,15 @@ def test_local_efficiency_of_a_triangle_with_a_tail_hand_made():
     """HAND-MADE: triangle 0-1-2 (unit sides) plus 2-3; normalised by straight distances."""
     h = math.sqrt(3) / 2
     coords = {0: (0, 0), 1: (1000, 0), 2: (500, 1000 * h), 3: (500, 2000)}
-    G = build_graph(coords, [(0, 1, "cycleway", True, 1), (1, 2, "cycleway", True, 1), (2, 0, "cycleway", True, 1), (2, 3, "cycleway", True, 1)])
+    G = build_graph(
+        coords,
+        [
+            (0, 1, "cycleway", True, 1),
+            (1, 2, "cycleway", True, 1),
+            (2, 0, "cycleway", True, 1),
+            (2, 3, "cycleway", True, 1),
+        ],
+    )
     m = metrics(G, pairs="nodes")
     # node 0: neighbours 1, 2 joined by a 1000 m edge, straight 1000 -> 1; same for node 1;
     # node 2: neighbours 0, 1, 3: only 0-1 joined (1000 m); node 3: one neighbour -> 0
@@ -231,7 +239,13 @@ def instance(draw, *, points_only=False):
     pairs = list(itertools.combinations(range(n), 2))
     chosen = draw(st.lists(st.sampled_from(pairs), min_size=2, max_size=2 * n, unique=True))
     edges = [
-        (u, v, draw(st.sampled_from(KINDS)), draw(st.booleans()) or draw(st.booleans()), draw(st.floats(1.0, 2.5)))
+        (
+            u,
+            v,
+            draw(st.sampled_from(KINDS)),
+            draw(st.booleans()) or draw(st.booleans()),
+            draw(st.floats(1.0, 2.5)),
+        )
         for u, v in chosen
     ]
     if not any(k in {"cycleway", "cavalier", "towpath"} and b for _, _, k, b, _ in edges):
@@ -244,8 +258,17 @@ def instance(draw, *, points_only=False):
         x, y = coords[acc[0]] if acc else (draw(st.integers(0, 4000)), 100)
         kind = draw(st.sampled_from(["commune", "terril", "town", "park", "station"]))
         half = 0 if points_only or kind in {"town", "station"} else draw(st.integers(5, 150))
-        rows.append((f"p{k}", kind, (x + 7 * k, y), half, 100 if kind in {"commune", "town"} else 0,
-                     0.0 if kind in {"commune", "town", "station"} else 3.0, acc))
+        rows.append(
+            (
+                f"p{k}",
+                kind,
+                (x + 7 * k, y),
+                half,
+                100 if kind in {"commune", "town"} else 0,
+                0.0 if kind in {"commune", "town", "station"} else 3.0,
+                acc,
+            )
+        )
     return G, make_places(rows)
 
 
@@ -269,8 +292,10 @@ def test_every_indicator_matches_the_reference_on_place_pairs(inst):
 @given(instance(), st.sampled_from([300.0, 500.0]))
 def test_every_indicator_matches_the_reference_on_node_pairs(inst, buffer_m):
     G, places = inst
-    check_all(metrics(G, places=places, pairs="nodes", buffer_m=buffer_m),
-              ref.metrics(G, places, pairs="nodes", buffer_m=buffer_m))
+    check_all(
+        metrics(G, places=places, pairs="nodes", buffer_m=buffer_m),
+        ref.metrics(G, places, pairs="nodes", buffer_m=buffer_m),
+    )
 
 
 @settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
@@ -280,27 +305,41 @@ def test_seeded_samples_match_the_reference(inst, k, seed):
     m = metrics(G, places=places, pairs="nodes", sample=k, seed=seed)
     ids = sorted({x for u, v, _ in ref.layer_edges(G) for x in (u, v)})
     if len(ids) > k:
-        ids = list(np.array(ids)[np.sort(np.random.default_rng(seed).choice(len(ids), size=k, replace=False))])
+        ids = list(
+            np.array(ids)[
+                np.sort(np.random.default_rng(seed).choice(len(ids), size=k, replace=False))
+            ]
+        )
         assert m.sampled
     want = ref.metrics(G, places, pairs="nodes", nodes=ids)
     for key in ("directness", "global_efficiency", "n_pairs", "straightness", "directness_lcc"):
         value = want[key]
-        assert (math.isnan(getattr(m, key)) if isinstance(value, float) and math.isnan(value)
-                else getattr(m, key) == pytest.approx(value, rel=REL)), key
-    rows = np.sort(np.random.default_rng(seed).choice(len(places), size=min(k, len(places)), replace=False))
+        assert (
+            math.isnan(getattr(m, key))
+            if isinstance(value, float) and math.isnan(value)
+            else getattr(m, key) == pytest.approx(value, rel=REL)
+        ), key
+    rows = np.sort(
+        np.random.default_rng(seed).choice(len(places), size=min(k, len(places)), replace=False)
+    )
     mp = metrics(G, places=places, sample=k, seed=seed)
     wp = ref.metrics(G, places.iloc[rows])
     for key in ("directness", "global_efficiency", "n_pairs", "n_reachable_pairs"):
         value = wp[key]
-        assert (math.isnan(getattr(mp, key)) if isinstance(value, float) and math.isnan(value)
-                else getattr(mp, key) == pytest.approx(value, rel=REL)), key
+        assert (
+            math.isnan(getattr(mp, key))
+            if isinstance(value, float) and math.isnan(value)
+            else getattr(mp, key) == pytest.approx(value, rel=REL)
+        ), key
 
 
 @settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(instance(), st.data())
 def test_extra_edges_match_the_reference(inst, data):
     G, places = inst
-    a, b = data.draw(st.lists(st.sampled_from(sorted(G.nodes)), min_size=2, max_size=2, unique=True))
+    a, b = data.draw(
+        st.lists(st.sampled_from(sorted(G.nodes)), min_size=2, max_size=2, unique=True)
+    )
     extra = [(a, b, data.draw(st.floats(10, 3000)))]
     check_all(metrics(G, places=places, extra_edges=extra), ref.metrics(G, places, extra=extra))
 

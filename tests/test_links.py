@@ -435,7 +435,10 @@ def test_write_report(tmp_path):
     assert not {"u", "v", "id"} & set(csv.columns)
     assert list(csv.columns[:5]) == ["rank", "from", "to", "commune", "type"]
     # the gap's ends lie 950 m from the park and from the town (no place within 500 m)
-    assert sorted([csv["from"].iloc[0], csv["to"].iloc[0]]) == ["950 m from park", "950 m from town"]
+    assert sorted([csv["from"].iloc[0], csv["to"].iloc[0]]) == [
+        "950 m from park",
+        "950 m from town",
+    ]
     assert csv["type"].tolist() == ["gap connector"]
     assert csv["length (m)"].tolist() == [600]
     assert csv["trips newly possible"].tolist() == [1000]
@@ -456,7 +459,10 @@ def test_candidates_are_named_by_places_not_node_ids():
     assert {row.from_place, row.to_place} == {"950 m from park", "950 m from town"}
     assert row.commune == "town"  # the only settlement: the nearest to the midpoint
     near = make_places(
-        [("Parc", "terril", (900, 300), 50, 0, 10.0, [0]), ("Ville", "commune", (2000, 0), 700, 10, 0.0, [3])]
+        [
+            ("Parc", "terril", (900, 300), 50, 0, 10.0, [0]),
+            ("Ville", "commune", (2000, 0), 700, 10, 0.0, [3]),
+        ]
     )
     row = missing_links(G, places=near).iloc[0]
     assert (row.from_place, row.to_place) == ("Parc", "Ville")  # a park first, then a commune
@@ -478,7 +484,12 @@ def kinds_graph(coords, edges, *, detour=1.5, max_gap=600.0):
         G.add_node(n, x=float(x), y=float(y))
     for u, v, kind, factor in edges:
         line = shapely.LineString([coords[u], coords[v]])
-        attrs = {"length": line.length * factor, "est_length": line.length * factor, "kind": kind, "built": True}
+        attrs = {
+            "length": line.length * factor,
+            "est_length": line.length * factor,
+            "kind": kind,
+            "built": True,
+        }
         G.add_edge(u, v, geometry=line, **attrs)
         G.add_edge(v, u, geometry=shapely.LineString(line.coords[::-1]), **attrs)
     return G
@@ -518,13 +529,19 @@ def test_connection_over_a_quiet_road_hand_made():
     track through node 5); the road is the connection, 700 m, drawn along the road."""
     coords = {0: (0, 0), 1: (1000, 0), 2: (1300, 200), 3: (1500, 0), 4: (2500, 0), 5: (1250, -600)}
     edges = [
-        (0, 1, "cycleway", 1), (3, 4, "cycleway", 1),
-        (1, 2, "connector", 1), (2, 3, "connector", 1),
-        (1, 5, "track", 1), (5, 3, "track", 1),
+        (0, 1, "cycleway", 1),
+        (3, 4, "cycleway", 1),
+        (1, 2, "connector", 1),
+        (2, 3, "connector", 1),
+        (1, 5, "track", 1),
+        (5, 3, "track", 1),
     ]
     G = kinds_graph(coords, edges, max_gap=100)
     places = make_places(
-        [("park", "terril", (0, 0), 50, 0, 10.0, [0]), ("town", "commune", (2500, 0), 50, 1000, 0.0, [4])]
+        [
+            ("park", "terril", (0, 0), 50, 0, 10.0, [0]),
+            ("town", "commune", (2500, 0), 50, 1000, 0.0, [4]),
+        ]
     )
     cands = missing_links(G, places=places)
     conn = cands[cands["source"] == "connection"]
@@ -547,11 +564,20 @@ def test_connection_over_a_quiet_road_hand_made():
 @st.composite
 def mixed_instance(draw):
     n = draw(st.integers(5, 11))
-    coords = {i: (draw(st.integers(0, 3000)), draw(st.integers(0, 3000)) + 0.37 * i) for i in range(n)}
+    coords = {
+        i: (draw(st.integers(0, 3000)), draw(st.integers(0, 3000)) + 0.37 * i) for i in range(n)
+    }
     pairs = list(itertools.combinations(range(n), 2))
     chosen = draw(st.lists(st.sampled_from(pairs), min_size=3, max_size=2 * n, unique=True))
-    edges = [(u, v, draw(st.sampled_from(["cycleway", "connector", "track", "towpath"])), draw(st.floats(1.0, 2.0)))
-             for u, v in chosen]
+    edges = [
+        (
+            u,
+            v,
+            draw(st.sampled_from(["cycleway", "connector", "track", "towpath"])),
+            draw(st.floats(1.0, 2.0)),
+        )
+        for u, v in chosen
+    ]
     return kinds_graph(coords, edges)
 
 

@@ -165,14 +165,26 @@ def test_no_places_uses_a_node_sample(bare_krems, caplog):
         assert plan["cumulative_benefit"].iloc[-1] == pytest.approx(base - after, rel=1e-9)
     m = parcs.metrics(G, sample=40)
     nodes = [a[0] for a in sample["access_nodes"]]
-    _same(m, ref.metrics(G, None, pairs="nodes", nodes=nodes), ["directness", "global_efficiency", "straightness", "directness_lcc", "global_efficiency_lcc", "n_pairs"])
+    _same(
+        m,
+        ref.metrics(G, None, pairs="nodes", nodes=nodes),
+        [
+            "directness",
+            "global_efficiency",
+            "straightness",
+            "directness_lcc",
+            "global_efficiency_lcc",
+            "n_pairs",
+        ],
+    )
     assert (m.pairs, m.n_pairs, m.sampled) == ("nodes", 40 * 39 // 2, True)
     assert m.population_total == 0
     assert math.isnan(m.share_500m)
     # the default draws 200 nodes; the same graph always gives the same sample
-    assert parcs.missing_links(G, top=2)["benefit"].tolist() == parcs.missing_links(G, top=2)[
-        "benefit"
-    ].tolist()
+    assert (
+        parcs.missing_links(G, top=2)["benefit"].tolist()
+        == parcs.missing_links(G, top=2)["benefit"].tolist()
+    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -205,9 +217,17 @@ def osm_like_instance(draw):
     }
     pairs = list(itertools.combinations(range(n), 2))
     chosen = draw(st.lists(st.sampled_from(pairs), min_size=2, max_size=2 * n, unique=True))
-    kinds = draw(st.sampled_from([["path"], ["cycleway", "connector", "track"], ["cycleway", "path"]]))
+    kinds = draw(
+        st.sampled_from([["path"], ["cycleway", "connector", "track"], ["cycleway", "path"]])
+    )
     edges = [
-        (u, v, draw(st.booleans()) or draw(st.booleans()), draw(st.floats(1, 3)), draw(st.sampled_from(kinds)))
+        (
+            u,
+            v,
+            draw(st.booleans()) or draw(st.booleans()),
+            draw(st.floats(1, 3)),
+            draw(st.sampled_from(kinds)),
+        )
         for u, v in chosen
     ]
     G = build_graph(coords, edges, max_gap=draw(st.sampled_from([800.0, 1500.0, 3000.0])))

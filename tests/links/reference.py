@@ -115,7 +115,10 @@ def od_weights(places, share=SHARE):
     people = sum(wt.values()) if towns else 1.0
     prod = sum(areas[a] * areas[b] for a, b in itertools.combinations(parks, 2))
     if prod > 0 and share > 0:
-        out += [(a, b, share * people * areas[a] * areas[b] / prod) for a, b in itertools.combinations(parks, 2)]
+        out += [
+            (a, b, share * people * areas[a] * areas[b] / prod)
+            for a, b in itertools.combinations(parks, 2)
+        ]
     samples = [i for i, k in enumerate(kinds) if k == "sample"]
     out += [(a, b, 1.0) for a, b in itertools.combinations(samples, 2)]
     return out
@@ -127,7 +130,9 @@ def objective(G, places, extra=(), cap=CAP, kinds=DEFAULT_KINDS, share=SHARE, fi
     total, dists, rows = 0.0, {}, {}
     for s, t, w in od_weights(places, share):
         if s not in rows:
-            rows[s] = nx.single_source_dijkstra_path_length(H, ("out", s)) if ("out", s) in H else {}
+            rows[s] = (
+                nx.single_source_dijkstra_path_length(H, ("out", s)) if ("out", s) in H else {}
+            )
         d = rows[s].get(("in", t), math.inf)
         dists[s, t] = d
         total += w * min(d, cap)
@@ -147,8 +152,13 @@ def sample_places(G, n, kinds=DEFAULT_KINDS, seed=0):
         ids = np.sort(np.random.default_rng(seed).choice(ids, size=n, replace=False))
     P = pts(G)
     return gpd.GeoDataFrame(
-        {"name": [f"node {i}" for i in ids], "kind": "sample", "population": 0.0, "area_ha": 0.0,
-         "access_nodes": [(int(i),) for i in ids]},
+        {
+            "name": [f"node {i}" for i in ids],
+            "kind": "sample",
+            "population": 0.0,
+            "area_ha": 0.0,
+            "access_nodes": [(int(i),) for i in ids],
+        },
         geometry=[P[i] for i in ids],
         crs=G.graph["crs"],
     )
@@ -193,7 +203,17 @@ def local_efficiency(L, P):
     return float(np.mean(values))
 
 
-def metrics(G, places, *, pairs="places", kinds=DEFAULT_KINDS, buffer_m=500.0, extra=(), nodes=None, fixed=None):
+def metrics(
+    G,
+    places,
+    *,
+    pairs="places",
+    kinds=DEFAULT_KINDS,
+    buffer_m=500.0,
+    extra=(),
+    nodes=None,
+    fixed=None,
+):
     """Every indicator of parcs.metrics, from its formula (dict keyed like to_dict())."""
     edges = layer_edges(G, kinds)
     L = layer_graph(G, edges, extra)
@@ -206,7 +226,9 @@ def metrics(G, places, *, pairs="places", kinds=DEFAULT_KINDS, buffer_m=500.0, e
     lengths = []
     for comp in comps:
         sub = L.subgraph(comp)
-        km = sum(weight(d) for u, v, d in edges if u in comp) + sum(e[2] for e in extra if e[0] in comp)
+        km = sum(weight(d) for u, v, d in edges if u in comp) + sum(
+            e[2] for e in extra if e[0] in comp
+        )
         lengths.append((km / 1000, -min(comp), comp))
         del sub
     best = max(lengths, key=lambda t: (t[0], t[1])) if lengths else (0.0, 0, set())
@@ -218,8 +240,15 @@ def metrics(G, places, *, pairs="places", kinds=DEFAULT_KINDS, buffer_m=500.0, e
         HL = place_graph(G, edges, places, extra, restrict=lcc, fixed=fixed)
         geoms = list(places.geometry)
         n = len(geoms)
-        rows = {i: nx.single_source_dijkstra_path_length(H, ("out", i)) if ("out", i) in H else {} for i in range(n)}
-        rows_l = {i: nx.single_source_dijkstra_path_length(HL, ("out", i)) for i in range(n) if ("out", i) in HL}
+        rows = {
+            i: nx.single_source_dijkstra_path_length(H, ("out", i)) if ("out", i) in H else {}
+            for i in range(n)
+        }
+        rows_l = {
+            i: nx.single_source_dijkstra_path_length(HL, ("out", i))
+            for i in range(n)
+            if ("out", i) in HL
+        }
         all_pairs, lcc_pairs = [], []
         for i, j in itertools.combinations(range(n), 2):
             s = geoms[i].distance(geoms[j])
@@ -237,11 +266,21 @@ def metrics(G, places, *, pairs="places", kinds=DEFAULT_KINDS, buffer_m=500.0, e
                 lcc_pairs.append((s, dist[a][b]))
     d, e, st, npairs, nreach = _pair_sums(all_pairs)
     dl, el, _, _, _ = _pair_sums(lcc_pairs)
-    out.update(directness=d, global_efficiency=e, straightness=st, n_pairs=npairs,
-               n_reachable_pairs=nreach, directness_lcc=dl, global_efficiency_lcc=el)
+    out.update(
+        directness=d,
+        global_efficiency=e,
+        straightness=st,
+        n_pairs=npairs,
+        n_reachable_pairs=nreach,
+        directness_lcc=dl,
+        global_efficiency_lcc=el,
+    )
     out["local_efficiency"] = local_efficiency(L, P)
     lines = [d.get("geometry") or shapely.LineString([P[u], P[v]]) for u, v, d in edges]
-    lines += [e[3] if len(e) > 3 and e[3] is not None else shapely.LineString([P[e[0]], P[e[1]]]) for e in extra]
+    lines += [
+        e[3] if len(e) > 3 and e[3] is not None else shapely.LineString([P[e[0]], P[e[1]]])
+        for e in extra
+    ]
     union = shapely.union_all([ln.buffer(buffer_m, quad_segs=8) for ln in lines]) if lines else None
     out["coverage_km2"] = union.area / 1e6 if union is not None else 0.0
     if places is not None:
@@ -258,7 +297,13 @@ def metrics(G, places, *, pairs="places", kinds=DEFAULT_KINDS, buffer_m=500.0, e
 
 def _population(places, lines, network):
     out = {}
-    towns = [(g, float(p)) for g, p, k in zip(places.geometry, places["population"].fillna(0), places["kind"], strict=True) if k in SETTLEMENTS]
+    towns = [
+        (g, float(p))
+        for g, p, k in zip(
+            places.geometry, places["population"].fillna(0), places["kind"], strict=True
+        )
+        if k in SETTLEMENTS
+    ]
     total = sum(p for _, p in towns)
     out["population_total"] = total
     for dist, key in ((500.0, "500m"), (1000.0, "1km")):

@@ -32,7 +32,13 @@ def build_graph(coords, edges):
         G.add_node(n, x=float(x), y=float(y))
     for u, v, kind in edges:
         line = shapely.LineString([coords[u], coords[v]])
-        attrs = {"length": line.length, "est_length": line.length, "kind": kind, "built": True, "name": f"{kind} {u}-{v}"}
+        attrs = {
+            "length": line.length,
+            "est_length": line.length,
+            "kind": kind,
+            "built": True,
+            "name": f"{kind} {u}-{v}",
+        }
         G.add_edge(u, v, 0, geometry=line, **attrs)
         G.add_edge(v, u, 0, geometry=shapely.LineString(line.coords[::-1]), **attrs)
     return G
@@ -42,7 +48,9 @@ def build_graph(coords, edges):
 def hand():
     """HAND-MADE: cycleways 0-1 and 2-3 with a 400 m gap, a road 1-4-2 south of it."""
     coords = {0: (0, 0), 1: (1000, 0), 2: (1400, 0), 3: (2400, 0), 4: (1200, -600)}
-    G = build_graph(coords, [(0, 1, "cycleway"), (2, 3, "cycleway"), (1, 4, "connector"), (4, 2, "connector")])
+    G = build_graph(
+        coords, [(0, 1, "cycleway"), (2, 3, "cycleway"), (1, 4, "connector"), (4, 2, "connector")]
+    )
     places = gpd.GeoDataFrame(
         {"name": ["Parc du Nord", "Ville"], "kind": ["park", "town"], "population": [0, 2000]},
         geometry=[shapely.box(-50, -50, 50, 50), shapely.Point(2400, 0)],
@@ -67,7 +75,13 @@ def fixed_entries(G):
 def only(H, keep):
     """A copy of the noded graph with the proposed edges of the features `keep` only."""
     K = H.copy()
-    K.remove_edges_from([(u, v, k) for u, v, k, d in H.edges(keys=True, data=True) if d.get("kind") == "proposed" and d["proposed"] not in keep])
+    K.remove_edges_from(
+        [
+            (u, v, k)
+            for u, v, k, d in H.edges(keys=True, data=True)
+            if d.get("kind") == "proposed" and d["proposed"] not in keep
+        ]
+    )
     return K
 
 
@@ -85,8 +99,12 @@ def check_against_reference(G, ev):
     assert ev.objective_after == pytest.approx(obj(everything), rel=1e-9)
     by_feature = ev.links.set_index("feature")
     for f in range(n):
-        assert by_feature.loc[f, "benefit_alone"] == pytest.approx(base - obj({f}), rel=1e-9, abs=1e-9)
-        assert by_feature.loc[f, "benefit_last"] == pytest.approx(obj(everything - {f}) - obj(everything), rel=1e-9, abs=1e-9)
+        assert by_feature.loc[f, "benefit_alone"] == pytest.approx(
+            base - obj({f}), rel=1e-9, abs=1e-9
+        )
+        assert by_feature.loc[f, "benefit_last"] == pytest.approx(
+            obj(everything - {f}) - obj(everything), rel=1e-9, abs=1e-9
+        )
     # the build order is the greedy one on the reference objective (ties: lower feature)
     built, current = [], base
     for step in range(1, n + 1):
@@ -103,7 +121,11 @@ def check_against_reference(G, ev):
         for got, want in ((ev.before, want_before), (ev.after, want_after)):
             w = want[key]
             g = getattr(got, key)
-            assert (math.isnan(g) if isinstance(w, float) and math.isnan(w) else g == pytest.approx(w, rel=1e-9, abs=1e-12)), key
+            assert (
+                math.isnan(g)
+                if isinstance(w, float) and math.isnan(w)
+                else g == pytest.approx(w, rel=1e-9, abs=1e-12)
+            ), key
     del value
 
 
@@ -112,20 +134,37 @@ def test_hand_made_scheme_is_noded_and_measured(hand):
     ev = parcs.evaluate_links(G, prop)
     H = ev.graph
     validate_graph(H)
+
     # the existing edges are split, not changed: same total length, same kinds
     def km(graph, kinds):
-        return sum(d["length"] for u, v, d in graph.edges(data=True) if u <= v and d["kind"] in kinds)
-    assert km(H, {"cycleway", "connector"}) == pytest.approx(km(G, {"cycleway", "connector"}), rel=1e-12)
+        return sum(
+            d["length"] for u, v, d in graph.edges(data=True) if u <= v and d["kind"] in kinds
+        )
+
+    assert km(H, {"cycleway", "connector"}) == pytest.approx(
+        km(G, {"cycleway", "connector"}), rel=1e-12
+    )
     # the loop's ends snapped to (500, 0) and (1900, 0): new nodes splitting the cycleways
     at = {(round(d["x"], 6), round(d["y"], 6)): n for n, d in H.nodes(data=True)}
     mid_a, mid_b = at[(500.0, 0.0)], at[(1900.0, 0.0)]
-    assert sorted(d["length"] for _, _, d in H.edges(mid_a, data=True) if d["kind"] == "cycleway") == pytest.approx([500, 500])
+    assert sorted(
+        d["length"] for _, _, d in H.edges(mid_a, data=True) if d["kind"] == "cycleway"
+    ) == pytest.approx([500, 500])
     assert {d["kind"] for _, _, d in H.edges(mid_b, data=True)} == {"cycleway", "proposed"}
     # where it crosses the road 1-4, both are split: a 4-way junction
-    cross = shapely.LineString([(500, -30), (1200, -300)]).intersection(shapely.LineString([(1000, 0), (1200, -600)]))
-    node = min(H.nodes, key=lambda n: math.dist((H.nodes[n]["x"], H.nodes[n]["y"]), (cross.x, cross.y)))
+    cross = shapely.LineString([(500, -30), (1200, -300)]).intersection(
+        shapely.LineString([(1000, 0), (1200, -600)])
+    )
+    node = min(
+        H.nodes, key=lambda n: math.dist((H.nodes[n]["x"], H.nodes[n]["y"]), (cross.x, cross.y))
+    )
     assert math.dist((H.nodes[node]["x"], H.nodes[node]["y"]), (cross.x, cross.y)) < 1e-6
-    assert sorted(d["kind"] for _, _, d in H.edges(node, data=True)) == ["connector", "connector", "proposed", "proposed"]
+    assert sorted(d["kind"] for _, _, d in H.edges(node, data=True)) == [
+        "connector",
+        "connector",
+        "proposed",
+        "proposed",
+    ]
     road = [d["length"] for _, _, d in H.edges(node, data=True) if d["kind"] == "connector"]
     assert sum(road) == pytest.approx(math.dist((1000, 0), (1200, -600)))
     links = ev.links.set_index("feature")
@@ -133,7 +172,10 @@ def test_hand_made_scheme_is_noded_and_measured(hand):
     assert links.loc[1, "length_m"] == pytest.approx(60 + 2 * math.dist((500, -30), (1200, -300)))
     assert list(links["name"]) == ["Passerelle", "Boucle sud"]
     # no place within 500 m of the footbridge's ends: named by the nearest ones
-    assert (links.loc[0, "from_place"], links.loc[0, "to_place"]) == ("950 m from Parc du Nord", "1.0 km from Ville")
+    assert (links.loc[0, "from_place"], links.loc[0, "to_place"]) == (
+        "950 m from Parc du Nord",
+        "1.0 km from Ville",
+    )
     assert links.loc[0, "commune"] == "Ville"
     # alone, the footbridge (shorter) saves more; built last, each still saves something
     assert links.loc[0, "benefit_alone"] > links.loc[1, "benefit_alone"] > 0
@@ -164,12 +206,17 @@ def test_bad_layers_name_the_feature(hand, tmp_path):
     far = prop.to_crs(2154)
     far.loc[len(far)] = ["Trop loin", shapely.LineString([(50_000, 50_000), (51_000, 50_000)])]
     gap = math.dist((50_000, 50_000), (2400, 0))  # to the nearest end of the network
-    with pytest.raises(SnapError, match=rf"feature 3 of 3 \('Trop loin'\) lies {gap:,.0f} m from the network"):
+    with pytest.raises(
+        SnapError, match=rf"feature 3 of 3 \('Trop loin'\) lies {gap:,.0f} m from the network"
+    ):
         parcs.evaluate_links(G, far)
     bad = prop.to_crs(2154)
     bad.loc[len(bad)] = ["Un point", shapely.Point(1200, 0)]
     bad.loc[len(bad)] = ["Vide", None]
-    with pytest.raises(DataError, match=r"feature 3 of 4 \('Un point'\) is a Point, not a line; feature 4 of 4 \('Vide'\) has no geometry"):
+    with pytest.raises(
+        DataError,
+        match=r"feature 3 of 4 \('Un point'\) is a Point, not a line; feature 4 of 4 \('Vide'\) has no geometry",
+    ):
         parcs.evaluate_links(G, bad)
     with pytest.raises(DataError, match="does not exist"):
         parcs.evaluate_links(G, tmp_path / "missing.gpkg")
@@ -212,8 +259,13 @@ def real_ways(path, G, n=3):
     class Ways(osmium.SimpleHandler):
         def way(self, w):
             if w.tags.get("highway") in wanted and len(w.nodes) > 1:
-                rows.append({"name": w.tags.get("name", ""), "osmid": w.id,
-                             "geometry": shapely.LineString([(nd.lon, nd.lat) for nd in w.nodes])})
+                rows.append(
+                    {
+                        "name": w.tags.get("name", ""),
+                        "osmid": w.id,
+                        "geometry": shapely.LineString([(nd.lon, nd.lat) for nd in w.nodes]),
+                    }
+                )
 
     Ways().apply_file(str(path), locations=True)
     ways = gpd.GeoDataFrame(rows, crs=4326).to_crs(G.graph["crs"])
@@ -222,8 +274,10 @@ def real_ways(path, G, n=3):
     comp = {x: i for i, c in enumerate(nx.connected_components(L)) for x in c}
     tree = shapely.STRtree([d["geometry"] for _, _, d in edges])
     keep = [
-        i for i, geom in enumerate(ways.geometry)
-        if len({comp[edges[j][0]] for j in tree.query(geom, predicate="dwithin", distance=5.0)}) >= 2
+        i
+        for i, geom in enumerate(ways.geometry)
+        if len({comp[edges[j][0]] for j in tree.query(geom, predicate="dwithin", distance=5.0)})
+        >= 2
     ]
     return ways.iloc[keep[:n]].reset_index(drop=True)
 

@@ -19,7 +19,9 @@ from hypothesis import strategies as st
 from parcs._kernels.local import decluster, local_efficiency, pair_distances, place_rows, stop_reach
 from tests.naive import dijkstra, graphs
 
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+SETTINGS = settings(
+    max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
 
 
 def _close(a, b):
@@ -35,8 +37,15 @@ def test_pair_distances_equal_dijkstra(g, data):
     targets = [data.draw(st.integers(0, n - 1)) for _ in range(sum(sizes))]
     cut = [data.draw(st.sampled_from([math.inf, 5.0, 50.0])) for _ in groups]
     ptr = np.r_[0, np.cumsum(sizes)].astype(np.int64)
-    got = pair_distances(g["indptr"], g["indices"], g["weights"], np.asarray(groups, np.int64), ptr,
-                         np.asarray(targets, np.int64), np.asarray(cut, np.float64))
+    got = pair_distances(
+        g["indptr"],
+        g["indices"],
+        g["weights"],
+        np.asarray(groups, np.int64),
+        ptr,
+        np.asarray(targets, np.int64),
+        np.asarray(cut, np.float64),
+    )
     for i, s in enumerate(groups):
         ref = dijkstra(g["indptr"], g["indices"], g["weights"], [s], cutoff=cut[i])
         for j in range(ptr[i], ptr[i + 1]):
@@ -61,7 +70,14 @@ def test_place_rows_equal_multi_source_dijkstra(g, data):
 
     got = place_rows(g["indptr"], g["indices"], g["weights"], *pack(src), *pack(tgt), cutoff)
     for i, sg in enumerate(src):
-        ref = dijkstra(g["indptr"], g["indices"], g["weights"], [a for a, _ in sg], [b for _, b in sg], cutoff=cutoff)
+        ref = dijkstra(
+            g["indptr"],
+            g["indices"],
+            g["weights"],
+            [a for a, _ in sg],
+            [b for _, b in sg],
+            cutoff=cutoff,
+        )
         for t, tg in enumerate(tgt):
             want = min((ref[a] + b for a, b in tg), default=math.inf)
             assert _close(got[i, t], want)
@@ -72,13 +88,19 @@ def test_place_rows_equal_multi_source_dijkstra(g, data):
 def test_stop_reach_finds_the_first_stop_nodes(g, data):
     n = g["n"]
     stop = np.asarray(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
-    sources = np.asarray(data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=5)), np.int64)
+    sources = np.asarray(
+        data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=5)), np.int64
+    )
     cutoff = data.draw(st.sampled_from([math.inf, 20.0]))
     ptr, nodes, dist = stop_reach(g["indptr"], g["indices"], g["weights"], sources, stop, cutoff)
     for i, s in enumerate(sources.tolist()):
         ref = dijkstra(g["indptr"], g["indices"], g["weights"], [s], cutoff=cutoff, stop_mask=stop)
         want = [(v, ref[v]) for v in range(n) if stop[v] and v != s and math.isfinite(ref[v])]
-        got = list(zip(nodes[ptr[i]:ptr[i + 1]].tolist(), dist[ptr[i]:ptr[i + 1]].tolist(), strict=True))
+        got = list(
+            zip(
+                nodes[ptr[i] : ptr[i + 1]].tolist(), dist[ptr[i] : ptr[i + 1]].tolist(), strict=True
+            )
+        )
         assert [v for v, _ in got] == [v for v, _ in want]
         for (_, a), (_, b) in zip(got, want, strict=True):
             assert _close(a, b)
@@ -122,8 +144,14 @@ def test_decluster_equals_the_double_loop(pairs, radius):
     kept = []
     for i, (ax, ay, bx, by) in enumerate(arr):
         dup = any(
-            (math.dist((ax, ay), arr[j, :2]) <= radius and math.dist((bx, by), arr[j, 2:]) <= radius)
-            or (math.dist((ax, ay), arr[j, 2:]) <= radius and math.dist((bx, by), arr[j, :2]) <= radius)
+            (
+                math.dist((ax, ay), arr[j, :2]) <= radius
+                and math.dist((bx, by), arr[j, 2:]) <= radius
+            )
+            or (
+                math.dist((ax, ay), arr[j, 2:]) <= radius
+                and math.dist((bx, by), arr[j, :2]) <= radius
+            )
             for j in kept
         )
         if not dup:

@@ -28,7 +28,14 @@ import numba
 import numpy as np
 
 from parcs._kernels._jit import jit, pjit
-from parcs._kernels.dijkstra import heap_full, heap_grow, heap_new, heap_pop, heap_push, search_all_heap
+from parcs._kernels.dijkstra import (
+    heap_full,
+    heap_grow,
+    heap_new,
+    heap_pop,
+    heap_push,
+    search_all_heap,
+)
 
 __all__ = [
     "bounded_search",
@@ -46,7 +53,7 @@ _MAX_CHUNKS = 64
 @jit
 @typing.no_type_check
 def _is_source(u, sources):
-    for s in sources:  # noqa: SIM110 - numba: no any() over a generator
+    for s in sources:
         if s == u:
             return True
     return False
@@ -55,7 +62,17 @@ def _is_source(u, sources):
 @jit
 @typing.no_type_check
 def bounded_search(
-    indptr, indices, weights, sources, offsets, cutoff, stop_mask, target_mark, n_targets, dist, touched
+    indptr,
+    indices,
+    weights,
+    sources,
+    offsets,
+    cutoff,
+    stop_mask,
+    target_mark,
+    n_targets,
+    dist,
+    touched,
 ):
     """Run Dijkstra from `sources` (at `offsets`); return the number of touched nodes.
 
@@ -163,7 +180,17 @@ def pair_distances(indptr, indices, weights, sources, group_ptr, targets, cutoff
             if k == 0:
                 continue
             count = bounded_search(
-                indptr, indices, weights, sources[i : i + 1], zero, cutoffs[i], no_stop, mark, k, dist, touched
+                indptr,
+                indices,
+                weights,
+                sources[i : i + 1],
+                zero,
+                cutoffs[i],
+                no_stop,
+                mark,
+                k,
+                dist,
+                touched,
             )
             for j in range(a, b):
                 out[j] = dist[targets[j]]
@@ -194,10 +221,10 @@ def place_rows(
     p = tgt_ptr.shape[0] - 1
     for j in range(src_nodes.shape[0]):
         if src_nodes[j] < 0 or src_nodes[j] >= n:
-            raise ValueError("source node index out of range")  # noqa: EM101, TRY003
+            raise ValueError("source node index out of range")
     for j in range(tgt_nodes.shape[0]):
         if tgt_nodes[j] < 0 or tgt_nodes[j] >= n:
-            raise ValueError("target node index out of range")  # noqa: EM101, TRY003
+            raise ValueError("target node index out of range")
     out = np.full((r, p), np.inf)
     no_stop = np.zeros(0, dtype=np.bool_)
     no_pred = np.zeros(0, dtype=np.int64)
@@ -217,10 +244,22 @@ def place_rows(
                 continue
             count = 0
             if everything:
-                search_all_heap(indptr, indices, weights, src_nodes[a:b], src_offs[a:b], dist, no_pred, h)
+                search_all_heap(
+                    indptr, indices, weights, src_nodes[a:b], src_offs[a:b], dist, no_pred, h
+                )
             else:
                 count = bounded_search(
-                    indptr, indices, weights, src_nodes[a:b], src_offs[a:b], cutoff, no_stop, no_stop, 0, dist, touched
+                    indptr,
+                    indices,
+                    weights,
+                    src_nodes[a:b],
+                    src_offs[a:b],
+                    cutoff,
+                    no_stop,
+                    no_stop,
+                    0,
+                    dist,
+                    touched,
                 )
             for t in range(p):
                 best = np.inf
@@ -258,7 +297,17 @@ def stop_reach(indptr, indices, weights, sources, stop_mask, cutoff):
         touched = np.empty(n, dtype=np.int64)
         for i in range(c * s // n_chunks, (c + 1) * s // n_chunks):
             count = bounded_search(
-                indptr, indices, weights, sources[i : i + 1], zero, cutoff, stop_mask, no_mark, 0, dist, touched
+                indptr,
+                indices,
+                weights,
+                sources[i : i + 1],
+                zero,
+                cutoff,
+                stop_mask,
+                no_mark,
+                0,
+                dist,
+                touched,
             )
             k = 0
             for q in range(count):
@@ -277,7 +326,17 @@ def stop_reach(indptr, indices, weights, sources, stop_mask, cutoff):
         touched = np.empty(n, dtype=np.int64)
         for i in range(c * s // n_chunks, (c + 1) * s // n_chunks):
             count = bounded_search(
-                indptr, indices, weights, sources[i : i + 1], zero, cutoff, stop_mask, no_mark, 0, dist, touched
+                indptr,
+                indices,
+                weights,
+                sources[i : i + 1],
+                zero,
+                cutoff,
+                stop_mask,
+                no_mark,
+                0,
+                dist,
+                touched,
             )
             k = ptr[i]
             for q in range(count):
@@ -320,8 +379,7 @@ def _neighbour_efficiency(indptr, indices, weights, x, y, u, nb, d):
                 continue
             for b in range(k):
                 alt = dam + d[m, b]
-                if alt < d[a, b]:
-                    d[a, b] = alt
+                d[a, b] = min(d[a, b], alt)
     num = 0.0
     den = 0.0
     for a in range(k):
@@ -376,7 +434,7 @@ def local_efficiency(indptr, indices, weights, x, y):
                 if not seen:
                     nb[k] = h
                     k += 1
-            if k < 2:  # noqa: PLR2004
+            if k < 2:
                 out[u] = 0.0
                 continue
             d = np.empty((k, k))
@@ -439,9 +497,9 @@ def decluster(ax, ay, bx, by, radius, cell_m):
                     continue
                 j = head_a[cell]  # kept pairs whose a-end is near a_i: same orientation
                 while j >= 0:
-                    if (ax[i] - ax[j]) ** 2 + (ay[i] - ay[j]) ** 2 <= r2 and (bx[i] - bx[j]) ** 2 + (
-                        by[i] - by[j]
-                    ) ** 2 <= r2:
+                    if (ax[i] - ax[j]) ** 2 + (ay[i] - ay[j]) ** 2 <= r2 and (
+                        bx[i] - bx[j]
+                    ) ** 2 + (by[i] - by[j]) ** 2 <= r2:
                         dup = True
                         break
                     j = next_a[j]
@@ -449,9 +507,9 @@ def decluster(ax, ay, bx, by, radius, cell_m):
                     break
                 j = head_b[cell]  # kept pairs whose b-end is near a_i: swapped
                 while j >= 0:
-                    if (ax[i] - bx[j]) ** 2 + (ay[i] - by[j]) ** 2 <= r2 and (bx[i] - ax[j]) ** 2 + (
-                        by[i] - ay[j]
-                    ) ** 2 <= r2:
+                    if (ax[i] - bx[j]) ** 2 + (ay[i] - by[j]) ** 2 <= r2 and (
+                        bx[i] - ax[j]
+                    ) ** 2 + (by[i] - ay[j]) ** 2 <= r2:
                         dup = True
                         break
                     j = next_b[j]

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 _NAME_WIDTH = 26
 
 
-def register(sub: Any) -> None:  # noqa: ANN401
+def register(sub: Any) -> None:
     """Add the ``gaps`` subcommand."""
     p = sub.add_parser(
         "gaps",
@@ -56,12 +56,13 @@ def register(sub: Any) -> None:  # noqa: ANN401
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     p.add_argument(
         "--out",
-        help="folder for the report: missing_links.md/.csv/.gpkg, plan.csv, metrics.csv, proposed.csv",
+        help="folder for the report: missing_links.md/.csv/.gpkg, plan.csv, metrics.csv, "
+        "proposed.csv",
     )
     p.set_defaults(func=run)
 
 
-def _clean(value: Any) -> Any:  # noqa: ANN401
+def _clean(value: Any) -> Any:
     """JSON-safe scalar (inf/nan -> None)."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -70,33 +71,35 @@ def _clean(value: Any) -> Any:  # noqa: ANN401
     return value
 
 
-def _records(gdf: Any, columns: list[str]) -> list[dict[str, Any]]:  # noqa: ANN401
+def _records(gdf: Any, columns: list[str]) -> list[dict[str, Any]]:
     out = []
     wgs = gdf.to_crs(4326) if len(gdf) else gdf
     for (_, row), geom in zip(gdf[columns].iterrows(), wgs.geometry, strict=True):
         rec = {k: _clean(v) for k, v in row.items()}
-        rec["lonlat"] = [[round(x, 6), round(y, 6)] for x, y in geom.coords] if geom.geom_type == "LineString" else [
-            [[round(x, 6), round(y, 6)] for x, y in part.coords] for part in geom.geoms
-        ]
+        rec["lonlat"] = (
+            [[round(x, 6), round(y, 6)] for x, y in geom.coords]
+            if geom.geom_type == "LineString"
+            else [[[round(x, 6), round(y, 6)] for x, y in part.coords] for part in geom.geoms]
+        )
         out.append(rec)
     return out
 
 
-def _greenway(text: str | None) -> Any:  # noqa: ANN401
+def _greenway(text: str | None) -> Any:
     if text is None:
         return None
     kinds = [k.strip() for k in text.split(",") if k.strip()]
     return kinds[0] if kinds == ["all"] else kinds
 
 
-def _short(text: Any, width: int = _NAME_WIDTH) -> str:  # noqa: ANN401
+def _short(text: Any, width: int = _NAME_WIDTH) -> str:
     s = str(text) if text else "—"
     return s if len(s) <= width else s[: width - 1] + "…"
 
 
 def run(args: argparse.Namespace) -> int:
     """Rank, plan, measure and report (or evaluate the proposed links)."""
-    from parcs.errors import ValidationError  # noqa: PLC0415
+    from parcs.errors import ValidationError
 
     if args.top < 1:
         msg = f"`--top` must be >= 1, got {args.top!r}"
@@ -109,8 +112,8 @@ def run(args: argparse.Namespace) -> int:
     return _run_gaps(args, G)
 
 
-def _run_gaps(args: argparse.Namespace, G: Any) -> int:  # noqa: ANN401
-    from parcs.links import metrics_table, missing_links, plan_links, write_report  # noqa: PLC0415
+def _run_gaps(args: argparse.Namespace, G: Any) -> int:
+    from parcs.links import metrics_table, missing_links, plan_links, write_report
 
     cap_m = float(args.cap_km) * 1000.0
     greenway = _greenway(args.greenway)
@@ -125,10 +128,39 @@ def _run_gaps(args: argparse.Namespace, G: Any) -> int:  # noqa: ANN401
     if args.out:
         files = write_report(cands, args.out, plan=plan, metrics_table=table, top=args.top)
     if args.json:
-        ccols = ["rank", "id", "u", "v", "source", "from_place", "to_place", "commune", "straight_m",
-                 "est_length_m", "network_m", "benefit", "benefit_per_km", "trips_new"]
-        pcols = ["rank", "id", "u", "v", "source", "from_place", "to_place", "commune", "straight_m",
-                 "length_m", "benefit", "benefit_per_km", "trips_new", "cumulative_km", "cumulative_benefit"]
+        ccols = [
+            "rank",
+            "id",
+            "u",
+            "v",
+            "source",
+            "from_place",
+            "to_place",
+            "commune",
+            "straight_m",
+            "est_length_m",
+            "network_m",
+            "benefit",
+            "benefit_per_km",
+            "trips_new",
+        ]
+        pcols = [
+            "rank",
+            "id",
+            "u",
+            "v",
+            "source",
+            "from_place",
+            "to_place",
+            "commune",
+            "straight_m",
+            "length_m",
+            "benefit",
+            "benefit_per_km",
+            "trips_new",
+            "cumulative_km",
+            "cumulative_benefit",
+        ]
         print_json(
             {
                 "n_candidates": len(cands),
@@ -137,7 +169,10 @@ def _run_gaps(args: argparse.Namespace, G: Any) -> int:  # noqa: ANN401
                     "cap_m": cap_m,
                     "budget_km": args.budget_km,
                     "by": args.by,
-                    **{k: cands.attrs.get(k) for k in ("max_gap_m", "detour_factor", "max_connection_m", "min_detour")},
+                    **{
+                        k: cands.attrs.get(k)
+                        for k in ("max_gap_m", "detour_factor", "max_connection_m", "min_detour")
+                    },
                 },
                 "candidates": _records(cands.head(args.top), ccols),
                 "plan": _records(plan, pcols),
@@ -157,15 +192,18 @@ def _run_gaps(args: argparse.Namespace, G: Any) -> int:  # noqa: ANN401
     return 0
 
 
-def _print_candidates(cands: Any, top: int) -> None:  # noqa: ANN401
-    from parcs.links.report import planner_table  # noqa: PLC0415
+def _print_candidates(cands: Any, top: int) -> None:
+    from parcs.links.report import planner_table
 
     echo(
-        f"{len(cands)} candidate links on the greenway network ({cands.attrs.get('greenway', '')}); "
-        "benefit = weighted km of capped park trips saved"
+        f"{len(cands)} candidate links on the greenway network "
+        f"({cands.attrs.get('greenway', '')}); benefit = weighted km of capped park trips saved"
     )
     w = _NAME_WIDTH
-    echo(f"{'rank':>4}  {'from':<{w}} {'to':<{w}} {'commune':<20} {'type':<20} {'length':>8} {'benefit':>10} {'trips new':>10}")
+    echo(
+        f"{'rank':>4}  {'from':<{w}} {'to':<{w}} {'commune':<20} {'type':<20} "
+        f"{'length':>8} {'benefit':>10} {'trips new':>10}"
+    )
     for r in planner_table(cands.head(top)).itertuples(index=False):
         echo(
             f"{r[0]:>4}  {_short(r[1]):<{w}} {_short(r[2]):<{w}} {_short(r[3], 20):<20} {r[4]:<20} "
@@ -174,12 +212,12 @@ def _print_candidates(cands: Any, top: int) -> None:  # noqa: ANN401
     echo()
 
 
-def _num(value: Any, width: int = 6) -> str:  # noqa: ANN401
+def _num(value: Any, width: int = 6) -> str:
     return f"{value:>{width},d}" if isinstance(value, int) else f"{'—':>{width}}"
 
 
-def _print_plan(plan: Any, budget_km: float) -> None:  # noqa: ANN401
-    from parcs.links.report import planner_table  # noqa: PLC0415
+def _print_plan(plan: Any, budget_km: float) -> None:
+    from parcs.links.report import planner_table
 
     echo(f"greedy plan within {budget_km:g} km ({len(plan)} links):")
     w = _NAME_WIDTH
@@ -192,7 +230,7 @@ def _print_plan(plan: Any, budget_km: float) -> None:  # noqa: ANN401
 
 
 def _print_indicators(columns: dict[str, dict[str, Any]]) -> None:
-    from parcs.links.report import indicator_table  # noqa: PLC0415
+    from parcs.links.report import indicator_table
 
     table = indicator_table(columns)
     names = list(columns)
@@ -201,9 +239,9 @@ def _print_indicators(columns: dict[str, dict[str, Any]]) -> None:
         echo(f"{row[0]:<44} " + " ".join(f"{v:>16}" for v in row[1:]))
 
 
-def _run_proposed(args: argparse.Namespace, G: Any) -> int:  # noqa: ANN401
-    from parcs.links import evaluate_links, write_report  # noqa: PLC0415
-    from parcs.links.report import planner_table  # noqa: PLC0415
+def _run_proposed(args: argparse.Namespace, G: Any) -> int:
+    from parcs.links import evaluate_links, write_report
+    from parcs.links.report import planner_table
 
     ev = evaluate_links(
         G,
@@ -218,14 +256,39 @@ def _run_proposed(args: argparse.Namespace, G: Any) -> int:  # noqa: ANN401
     after = {k: _clean(v) for k, v in ev.after.to_dict().items()}
     files: dict[str, Path] = {}
     if args.out:
-        import geopandas as gpd  # noqa: PLC0415
+        import geopandas as gpd
 
-        empty = gpd.GeoDataFrame({"rank": [], "from_place": [], "to_place": [], "commune": [], "est_length_m": [],
-                                  "benefit": [], "benefit_per_km": [], "trips_new": []}, geometry=[], crs=ev.links.crs)
+        empty = gpd.GeoDataFrame(
+            {
+                "rank": [],
+                "from_place": [],
+                "to_place": [],
+                "commune": [],
+                "est_length_m": [],
+                "benefit": [],
+                "benefit_per_km": [],
+                "trips_new": [],
+            },
+            geometry=[],
+            crs=ev.links.crs,
+        )
         files = write_report(empty, args.out, evaluation=ev)
     if args.json:
-        cols = ["feature", "name", "from_place", "to_place", "commune", "length_m", "benefit_alone",
-                "trips_new_alone", "benefit_last", "order", "benefit_in_order", "cumulative_km", "cumulative_benefit"]
+        cols = [
+            "feature",
+            "name",
+            "from_place",
+            "to_place",
+            "commune",
+            "length_m",
+            "benefit_alone",
+            "trips_new_alone",
+            "benefit_last",
+            "order",
+            "benefit_in_order",
+            "cumulative_km",
+            "cumulative_benefit",
+        ]
         print_json(
             {
                 "n_proposed": len(ev.links),
@@ -241,15 +304,19 @@ def _run_proposed(args: argparse.Namespace, G: Any) -> int:  # noqa: ANN401
         return 0
     km = float(ev.links["length_m"].sum()) / 1000.0
     echo(
-        f"{len(ev.links)} proposed links, {km:.2f} km; benefit {ev.objective_before - ev.objective_after:,.0f} "
-        "weighted km of capped park trips saved by the whole scheme"
+        f"{len(ev.links)} proposed links, {km:.2f} km; benefit "
+        f"{ev.objective_before - ev.objective_after:,.0f} weighted km of capped park trips saved "
+        "by the whole scheme"
     )
     w = _NAME_WIDTH
-    echo(f"{'step':>4}  {'name':<20} {'from':<{w}} {'to':<{w}} {'length':>8} {'alone':>9} {'last':>9} {'at step':>9}")
+    echo(
+        f"{'step':>4}  {'name':<20} {'from':<{w}} {'to':<{w}} {'length':>8} "
+        f"{'alone':>9} {'last':>9} {'at step':>9}"
+    )
     for r in planner_table(ev.links, kind="proposed").itertuples(index=False):
         echo(
-            f"{r[0]:>4}  {_short(r[1], 20):<20} {_short(r[2]):<{w}} {_short(r[3]):<{w}} {_num(r[5])} m "
-            f"{r[6]:>9,.0f} {r[7]:>9,.0f} {r[8]:>9,.0f}"
+            f"{r[0]:>4}  {_short(r[1], 20):<20} {_short(r[2]):<{w}} {_short(r[3]):<{w}} "
+            f"{_num(r[5])} m {r[6]:>9,.0f} {r[7]:>9,.0f} {r[8]:>9,.0f}"
         )
     echo()
     _print_indicators({"before": before, "with the scheme": after})

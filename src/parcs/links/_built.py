@@ -103,8 +103,10 @@ class Layer:
             return "every built edge" + (
                 " (no edge of the default greenway kinds)" if self.fallback else ""
             )
-        return "built edges of kind " + ", ".join(s for s in self.selection if s != ROUTES) + (
-            " or on a cycle route" if ROUTES in self.selection else ""
+        return (
+            "built edges of kind "
+            + ", ".join(s for s in self.selection if s != ROUTES)
+            + (" or on a cycle route" if ROUTES in self.selection else "")
         )
 
 
@@ -126,7 +128,10 @@ def _selection(greenway: str | Iterable[str] | None) -> tuple[str, ...]:
         raise ValidationError(msg)
     sel = tuple(sorted({k.strip() for k in items}))
     if ALL_BUILT in sel and len(sel) > 1:
-        msg = f"`greenway` 'all' means every built edge: do not combine it with kinds, got {greenway!r}"
+        msg = (
+            "`greenway` 'all' means every built edge: do not combine it with kinds, "
+            f"got {greenway!r}"
+        )
         raise ValidationError(msg)
     return sel
 
@@ -158,7 +163,9 @@ def greenway_layer(G: nx.MultiDiGraph, greenway: str | Iterable[str] | None = No
             return Layer(mask=usable, selection=sel, fallback=False)
         kinds = np.asarray(full.kinds, dtype=object)
         wanted = np.isin(kinds, [k for k in sel if k != ROUTES])
-        mask = wanted[np.asarray(full.arc_kind, dtype=np.int64)] if full.n_arcs else np.zeros(0, bool)
+        mask = (
+            wanted[np.asarray(full.arc_kind, dtype=np.int64)] if full.n_arcs else np.zeros(0, bool)
+        )
         if ROUTES in sel and full.n_arcs:
             ev = arc_values(G, "eurovelo", default=False)
             routes = arc_values(G, "routes", default="")
@@ -268,12 +275,15 @@ def built(
     eu, ev, el = _extra(csr, extra)
     lines = np.asarray(
         shapely.linestrings(
-            np.stack([np.column_stack([csr.x[eu], csr.y[eu]]), np.column_stack([csr.x[ev], csr.y[ev]])], axis=1)
+            np.stack(
+                [np.column_stack([csr.x[eu], csr.y[eu]]), np.column_stack([csr.x[ev], csr.y[ev]])],
+                axis=1,
+            )
         ),
         dtype=object,
     )
     for j, edge in enumerate(extra):  # a drawn geometry (a connection's path) when given
-        if len(edge) > 3 and shapely.is_geometry(edge[3]) and not shapely.is_empty(edge[3]):  # noqa: PLR2004
+        if len(edge) > 3 and shapely.is_geometry(edge[3]) and not shapely.is_empty(edge[3]):
             lines[j] = edge[3]
     return Built(
         csr=with_links(csr, eu, ev, el),
@@ -398,17 +408,20 @@ class Groups:
 
 def row_batch(n_cols: int) -> int:
     """Sources per batch so that a batch of `n_cols`-wide rows (and the work arrays made
-    from it, about 8 per row) holds about :data:`ROW_BYTES`."""
+    from it, about 8 per row) holds about :data:`ROW_BYTES`.
+    """
     return int(max(8, min(4096, ROW_BYTES // (64 * max(n_cols, 1)))))
 
 
-def group_rows(csr: CSRGraph, sources: Groups, targets: Groups, cutoff: float) -> npt.NDArray[np.float64]:
+def group_rows(
+    csr: CSRGraph, sources: Groups, targets: Groups, cutoff: float
+) -> npt.NDArray[np.float64]:
     """Distances from each source group to each target group, float64[len(sources), len(targets)].
 
     One multi-source search per source group (numba ``place_rows``); a target group's
     distance is the minimum over its entries of ``dist(node) + offset``.
     """
-    from parcs._kernels.local import place_rows  # noqa: PLC0415
+    from parcs._kernels.local import place_rows
 
     return np.asarray(
         place_rows(
@@ -433,7 +446,7 @@ def pair_distance(
     cutoff: npt.NDArray[np.float64] | float,
 ) -> npt.NDArray[np.float64]:
     """Network distance of each node pair ``(a[i], b[i])`` (``inf`` beyond its cutoff)."""
-    from parcs._kernels.local import pair_distances  # noqa: PLC0415
+    from parcs._kernels.local import pair_distances
 
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
@@ -512,7 +525,7 @@ def node_sample(
     G: nx.MultiDiGraph, n: int | None, *, net: Built | None = None, seed: int = SAMPLE_SEED
 ) -> gpd.GeoDataFrame:
     """A places table of `n` greenway-layer nodes of `G` (all of them for None)."""
-    import geopandas as gpd  # noqa: PLC0415
+    import geopandas as gpd
 
     net = built(G) if net is None else net
     csr = net.csr
@@ -540,7 +553,9 @@ def node_sample(
     )
 
 
-def _access_ids(places: gpd.GeoDataFrame, csr: CSRGraph) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+def _access_ids(
+    places: gpd.GeoDataFrame, csr: CSRGraph
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Flattened known access nodes: (owner place row, node index)."""
     owners: list[int] = []
     ids: list[int] = []
@@ -614,7 +629,9 @@ def place_access(
         offs[ok] = shapely.distance(geoms[own[ok]], shapely.points(csr.x[idx[ok]], csr.y[idx[ok]]))
     ptr = np.zeros(p + 1, dtype=np.int64)
     np.cumsum(np.bincount(own, minlength=p), out=ptr[1:])
-    return PlaceAccess(places=places, groups=Groups(ptr, idx.astype(np.int64), offs.astype(np.float64)))
+    return PlaceAccess(
+        places=places, groups=Groups(ptr, idx.astype(np.int64), offs.astype(np.float64))
+    )
 
 
 @dataclass(frozen=True)

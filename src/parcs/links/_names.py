@@ -44,14 +44,17 @@ def _named(
     places: gpd.GeoDataFrame | None, *, settlements: bool | None = None, generated: bool = False
 ) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
     """Geometries and names of the named places (only settlements / none / all of them);
-    with `generated`, the unnamed ones instead, as ``"unnamed <kind>"``."""
+    with `generated`, the unnamed ones instead, as ``"unnamed <kind>"``.
+    """
     if places is None or not len(places) or "name" not in places:
         return np.zeros(0, object), np.zeros(0, object)
     names = places["name"].fillna("").astype(str).str.strip()
     made = names.str.fullmatch(_GENERATED).to_numpy(dtype=bool)
     if generated:
         names = "unnamed " + places["kind"].astype(str)
-    ok = (names != "").to_numpy() & (places["kind"] != _SAMPLE_KIND).to_numpy() & (made == generated)
+    ok = (
+        (names != "").to_numpy() & (places["kind"] != _SAMPLE_KIND).to_numpy() & (made == generated)
+    )
     if settlements is not None:
         ok &= places["kind"].isin(list(SETTLEMENT_KINDS)).to_numpy() == settlements
     geoms = places.geometry.to_numpy()
@@ -70,7 +73,9 @@ def _nearest(
         return dist, near
     q, t = shapely.STRtree(geoms).query_nearest(points, all_matches=True)
     d = shapely.distance(points[q], geoms[t])
-    best = pd.DataFrame({"q": q, "name": names[t], "d": d}).sort_values(["q", "d", "name"], kind="stable")
+    best = pd.DataFrame({"q": q, "name": names[t], "d": d}).sort_values(
+        ["q", "d", "name"], kind="stable"
+    )
     best = best.drop_duplicates("q")
     dist[best["q"].to_numpy()] = best["d"].to_numpy()
     near[best["q"].to_numpy()] = best["name"].to_numpy()
@@ -84,17 +89,21 @@ def _edge_names(G: nx.MultiDiGraph, idx: npt.NDArray[np.int64]) -> list[str]:
     out = []
     for u in idx.tolist():
         arcs = range(int(full.indptr[u]), int(full.indptr[u + 1]))
-        found = sorted({str(names[e]).strip() for e in arcs if isinstance(names[e], str) and names[e].strip()})
+        found = sorted(
+            {str(names[e]).strip() for e in arcs if isinstance(names[e], str) and names[e].strip()}
+        )
         out.append(found[0] if found else "")
     return out
 
 
 def _lonlat(points: npt.NDArray[Any], crs: str) -> list[str]:
-    from pyproj import Transformer  # noqa: PLC0415
+    from pyproj import Transformer
 
     xy = shapely.get_coordinates(points)
     lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(xy[:, 0], xy[:, 1])
-    return [f"{b:.5f}, {a:.5f}" for a, b in zip(np.atleast_1d(lon), np.atleast_1d(lat), strict=True)]
+    return [
+        f"{b:.5f}, {a:.5f}" for a, b in zip(np.atleast_1d(lon), np.atleast_1d(lat), strict=True)
+    ]
 
 
 def end_names(
@@ -131,7 +140,7 @@ def end_names(
         d, near = _nearest(points[rest], *_named(places))
         for k, i in enumerate(rest):
             if np.isfinite(d[k]):
-                far = f"{round(d[k]):,d} m" if d[k] < 1000 else f"{d[k] / 1000:.1f} km"  # noqa: PLR2004
+                far = f"{round(d[k]):,d} m" if d[k] < 1000 else f"{d[k] / 1000:.1f} km"
                 out[i] = f"{far} from {near[k]}"
     last = [i for i in rest if not out[i]]
     if last:
@@ -149,7 +158,9 @@ def commune_names(places: gpd.GeoDataFrame | None, lines: npt.NDArray[Any]) -> l
     if communes.empty:
         return out
     names = (
-        communes["name"].astype(str) if "name" in communes else pd.Series(communes.index, index=communes.index)
+        communes["name"].astype(str)
+        if "name" in communes
+        else pd.Series(communes.index, index=communes.index)
     ).to_numpy()
     mids = shapely.line_interpolate_point(lines, 0.5, normalized=True)
     tree = shapely.STRtree(communes.geometry.to_numpy())

@@ -83,7 +83,7 @@ def _shown(items: list[str]) -> str:
 
 
 def read_proposals(
-    proposed: Any,  # noqa: ANN401
+    proposed: Any,
     *,
     layer: str | int | None = None,
     name_column: str | None = None,
@@ -100,14 +100,18 @@ def read_proposals(
     EmptyAreaError
         If the layer holds no feature.
     """
-    import geopandas as gpd  # noqa: PLC0415
+    import geopandas as gpd
 
     if isinstance(proposed, (str, os.PathLike)):
         path = Path(proposed).expanduser()
         where = f"the proposed links file {str(path)!r}"
         gdf = _read_file(path, layer, where)
     elif isinstance(proposed, (gpd.GeoDataFrame, gpd.GeoSeries)):
-        gdf = proposed if isinstance(proposed, gpd.GeoDataFrame) else gpd.GeoDataFrame(geometry=proposed)
+        gdf = (
+            proposed
+            if isinstance(proposed, gpd.GeoDataFrame)
+            else gpd.GeoDataFrame(geometry=proposed)
+        )
         where = "`proposed`"
     else:
         msg = (
@@ -126,22 +130,35 @@ def read_proposals(
         raise ValidationError(msg)
     col = name_column
     if col is not None and col not in gdf.columns:
-        msg = f"`name_column` {col!r} is not a column of {where}; its columns: {sorted(map(str, gdf.columns))}"
+        msg = (
+            f"`name_column` {col!r} is not a column of {where}; "
+            f"its columns: {sorted(map(str, gdf.columns))}"
+        )
         raise ValidationError(msg)
     if col is None:
         col = next((c for c in _NAME_COLUMNS if c in gdf.columns), None)
-    names = [""] * len(gdf) if col is None else [
-        "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip() for v in gdf[col]
-    ]
+    names = (
+        [""] * len(gdf)
+        if col is None
+        else [
+            "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
+            for v in gdf[col]
+        ]
+    )
     return gdf, where, names
 
 
 def _read_file(path: Path, layer: str | int | None, where: str) -> gpd.GeoDataFrame:
-    import geopandas as gpd  # noqa: PLC0415
-    import pyogrio  # noqa: PLC0415
-    import pyogrio.errors  # noqa: PLC0415
+    import geopandas as gpd
+    import pyogrio
+    import pyogrio.errors
 
-    unreadable = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError, ValueError)
+    unreadable = (
+        pyogrio.errors.DataSourceError,
+        pyogrio.errors.DataLayerError,
+        OSError,
+        ValueError,
+    )
     if not path.is_file():
         msg = f"{where} does not exist; give a GeoPackage, GeoJSON or Shapefile of lines"
         raise DataError(msg)
@@ -151,7 +168,10 @@ def _read_file(path: Path, layer: str | int | None, where: str) -> gpd.GeoDataFr
         msg = f"cannot read {where} ({err}); give a GeoPackage, GeoJSON or Shapefile of lines"
         raise DataError(msg) from err
     if layer is None and len(layers) > 1:
-        msg = f"{where} holds {len(layers)} layers ({', '.join(map(repr, layers))}); pick one (`layer=`, --proposed-layer)"
+        msg = (
+            f"{where} holds {len(layers)} layers ({', '.join(map(repr, layers))}); "
+            "pick one (`layer=`, --proposed-layer)"
+        )
         raise ValidationError(msg)
     if layer is not None and not isinstance(layer, int) and layer not in layers:
         msg = f"{where} has no layer {layer!r}; its layers: {', '.join(map(repr, layers))}"
@@ -167,7 +187,9 @@ def _read_file(path: Path, layer: str | int | None, where: str) -> gpd.GeoDataFr
     return out
 
 
-def _lines_in_crs(gdf: gpd.GeoDataFrame, where: str, names: list[str], crs: str) -> npt.NDArray[Any]:
+def _lines_in_crs(
+    gdf: gpd.GeoDataFrame, where: str, names: list[str], crs: str
+) -> npt.NDArray[Any]:
     """Each feature as a 2-D (Multi)LineString in `crs`; every bad feature in one DataError."""
     n = len(gdf)
     geoms = np.asarray(gdf.geometry.to_numpy(), dtype=object)
@@ -184,15 +206,19 @@ def _lines_in_crs(gdf: gpd.GeoDataFrame, where: str, names: list[str], crs: str)
         raise DataError(msg)
     try:
         projected = gdf.geometry.to_crs(crs).to_numpy()
-    except Exception as err:  # pyproj errors vary by version  # noqa: BLE001
+    except Exception as err:  # pyproj errors vary by version
         msg = f"cannot reproject {where} from {gdf.crs} to the graph's CRS {crs} ({err})"
         raise DataError(msg) from err
     projected = shapely.force_2d(np.asarray(projected, dtype=object))
     coords, idx = shapely.get_coordinates(projected, return_index=True)
     bad = np.unique(idx[~np.isfinite(coords).all(axis=1)])
     zero = np.flatnonzero(shapely.length(projected) <= 0)
-    problems = [f"{_label(int(i), n, names[int(i)])} has coordinates outside its CRS {gdf.crs}" for i in bad]
-    problems += [f"{_label(int(i), n, names[int(i)])} has zero length" for i in zero if i not in bad]
+    problems = [
+        f"{_label(int(i), n, names[int(i)])} has coordinates outside its CRS {gdf.crs}" for i in bad
+    ]
+    problems += [
+        f"{_label(int(i), n, names[int(i)])} has zero length" for i in zero if i not in bad
+    ]
     if problems:
         msg = f"{where}: {_shown(problems)}; check the layer's CRS and geometries"
         raise DataError(msg)
@@ -264,11 +290,11 @@ def _split_points(
     """Every point where a part is cut: its ends, snaps, crossings with edges and parts."""
     pts = _Points([], [], [], [])
 
-    def on_part(k: int, g: Any) -> None:  # noqa: ANN401
+    def on_part(k: int, g: Any) -> None:
         for q in shapely.get_parts(_as_points(g)):
             pts.add(q.x, q.y, part=k, t=shapely.line_locate_point(parts[k], q))
 
-    def on_edge(e: int, g: Any) -> None:  # noqa: ANN401
+    def on_edge(e: int, g: Any) -> None:
         for q in shapely.get_parts(_as_points(g)):
             pts.add(q.x, q.y, edge=e, t=shapely.line_locate_point(edges[e], q))
 
@@ -276,7 +302,7 @@ def _split_points(
         for end in (0, -1):
             q = shapely.get_point(line, end)
             pts.add(q.x, q.y, part=k, t=0.0 if end == 0 else line.length)
-    for k, target, point in snaps:
+    for _k, target, point in snaps:
         if target >= 0:
             on_edge(target, point)
         else:
@@ -297,7 +323,7 @@ def _split_points(
     return pts
 
 
-def _as_points(g: Any) -> Any:  # noqa: ANN401
+def _as_points(g: Any) -> Any:
     """The points of an intersection (the end points of its line parts)."""
     if g is None or shapely.is_empty(g):
         return shapely.MultiPoint()
@@ -413,7 +439,7 @@ def _split_edges(
         for t, node in seq[1:]:
             if node != nodes[-1][1]:
                 nodes.append((t, node))
-        if len(nodes) <= 2 or total <= 0:  # noqa: PLR2004 - nothing to split
+        if len(nodes) <= 2 or total <= 0:
             continue
         data = dict(H.edges[u, v, k])
         H.remove_edge(u, v, k)
@@ -478,16 +504,16 @@ def _add_pieces(
 
 def node_proposals(
     G: nx.MultiDiGraph,
-    proposed: Any,  # noqa: ANN401
+    proposed: Any,
     *,
     snap_m: float,
     layer: str | int | None = None,
     name_column: str | None = None,
 ) -> Noded:
     """Read, check, snap and node the proposed links into a copy of `G` (module docstring)."""
-    import geopandas as gpd  # noqa: PLC0415
-    import pandas as pd  # noqa: PLC0415
-    import shapely.ops  # noqa: F401, PLC0415 - substring
+    import geopandas as gpd
+    import pandas as pd
+    import shapely.ops
 
     gdf, where, names = read_proposals(proposed, layer=layer, name_column=name_column)
     full = csr_of(G)
@@ -498,7 +524,11 @@ def node_proposals(
     edges = np.asarray(arc_geometries(G)[arcs], dtype=object)
     tails = full.tails[arcs]
     edge_uvk = np.column_stack(
-        [full.node_ids[tails], full.node_ids[full.indices[arcs]], full.arc_key[arcs].astype(np.int64)]
+        [
+            full.node_ids[tails],
+            full.node_ids[full.indices[arcs]],
+            full.arc_key[arcs].astype(np.int64),
+        ]
     )
     _check_far(parts, owner, edges, snap_m, names, where)
     parts, snaps = _snap_ends(parts, owner, edges, snap_m)
@@ -515,7 +545,10 @@ def node_proposals(
     _add_nodes(H, new_xy, full.crs)
     _split_edges(H, pts, ids, edges, edge_uvk)
     rows = _add_pieces(H, parts, owner, pts, ids, names)
-    geoms = [shapely.line_merge(shapely.multilinestrings(list(parts[owner == f]))) for f in range(len(gdf))]
+    geoms = [
+        shapely.line_merge(shapely.multilinestrings(list(parts[owner == f])))
+        for f in range(len(gdf))
+    ]
     features = gpd.GeoDataFrame({"name": names}, geometry=geoms, crs=full.crs)
     pieces = pd.DataFrame(rows, columns=["feature", "u", "v", "length_m"])
     return Noded(graph=H, features=features, pieces=pieces)
@@ -524,7 +557,7 @@ def node_proposals(
 def _add_nodes(H: nx.MultiDiGraph, new_xy: dict[int, tuple[float, float]], crs: str) -> None:
     if not new_xy:
         return
-    from pyproj import Transformer  # noqa: PLC0415
+    from pyproj import Transformer
 
     ids = list(new_xy)
     xy = np.asarray([new_xy[i] for i in ids])

@@ -176,7 +176,7 @@ def _straight_pairs(
     csr = net.csr
     ids = csr.node_ids
     idx = np.flatnonzero(net.on_network)
-    if len(idx) < 2:  # noqa: PLR2004
+    if len(idx) < 2:
         return []
     tree = cKDTree(np.column_stack([csr.x[idx], csr.y[idx]]))
     pairs = tree.query_pairs(max_gap_m, output_type="ndarray")
@@ -202,12 +202,12 @@ def _connections(
     G: nx.MultiDiGraph, net: Built, *, max_connection_m: float, min_detour: float
 ) -> pd.DataFrame | None:
     """Paths over the rest of the graph between layer nodes with a long layer detour."""
-    from parcs._kernels.local import stop_reach  # noqa: PLC0415
+    from parcs._kernels.local import stop_reach
 
     rest, _parent = rest_network(G, net.layer)
     on = net.on_network
     sources = np.flatnonzero(on & (np.diff(rest.indptr) > 0)).astype(np.int64)
-    if len(sources) < 2 or rest.n_arcs == 0:  # noqa: PLR2004
+    if len(sources) < 2 or rest.n_arcs == 0:
         return None
     ptr, nodes, dist = stop_reach(
         rest.indptr, rest.indices, rest.weights["length"], sources, on, float(max_connection_m)
@@ -229,7 +229,7 @@ def _connections(
     return found[keep].assign(source="connection")
 
 
-def _raw_candidates(  # noqa: PLR0913
+def _raw_candidates(
     G: nx.MultiDiGraph,
     net: Built,
     *,
@@ -251,7 +251,9 @@ def _raw_candidates(  # noqa: PLR0913
     frames = [f for f in frames if len(f)]
     if not frames:
         empty = np.zeros(0, np.int64)
-        raw = pd.DataFrame({"a": empty, "b": empty, "source": np.zeros(0, object), "est_length_m": np.zeros(0)})
+        raw = pd.DataFrame(
+            {"a": empty, "b": empty, "source": np.zeros(0, object), "est_length_m": np.zeros(0)}
+        )
     else:
         raw = pd.concat(frames, ignore_index=True)
     raw["a"] = raw["a"].astype(np.int64)
@@ -273,7 +275,7 @@ def _raw_candidates(  # noqa: PLR0913
 
 def _decluster(raw: pd.DataFrame, net: Built, cluster_m: float) -> pd.DataFrame:
     """Keep one candidate per real gap (see module docstring)."""
-    from parcs._kernels.local import decluster  # noqa: PLC0415
+    from parcs._kernels.local import decluster
 
     if raw.empty:
         return raw.drop(columns=["ua", "ub"])
@@ -299,8 +301,8 @@ def _decluster(raw: pd.DataFrame, net: Built, cluster_m: float) -> pd.DataFrame:
 
 def _connection_paths(G: nx.MultiDiGraph, net: Built, cands: pd.DataFrame) -> pd.DataFrame:
     """Give each "connection" candidate the geometry of its path over the rest network."""
-    from parcs._kernels.dijkstra import dijkstra  # noqa: PLC0415
-    from parcs._kernels.paths import path_arcs  # noqa: PLC0415
+    from parcs._kernels.dijkstra import dijkstra
+    from parcs._kernels.paths import path_arcs
 
     sel = np.flatnonzero((cands["source"] == "connection").to_numpy())
     if not len(sel):
@@ -316,7 +318,9 @@ def _connection_paths(G: nx.MultiDiGraph, net: Built, cands: pd.DataFrame) -> pd
     for src in np.unique(a_all[sel]):
         rows = sel[a_all[sel] == src]
         tgt = np.unique(b_all[rows]).astype(np.int64)
-        _, pred = dijkstra(rest.indptr, rest.indices, w, np.array([src], np.int64), np.zeros(1), tgt, np.inf, on)
+        _, pred = dijkstra(
+            rest.indptr, rest.indices, w, np.array([src], np.int64), np.zeros(1), tgt, np.inf, on
+        )
         for r in rows:
             arcs = np.asarray(path_arcs(pred, rest.indptr, int(b_all[r])))
             coords = np.concatenate([shapely.get_coordinates(geoms[parent[e]]) for e in arcs])
@@ -336,7 +340,7 @@ class Scorer:
     link searches from its two ends on the current network (never an E × E matrix).
     """
 
-    def __init__(  # noqa: PLR0913
+    def __init__(
         self,
         net: Built,
         access: PlaceAccess,
@@ -380,7 +384,7 @@ class Scorer:
 
     def gains(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Exact gain and newly possible trips of every candidate on the current network."""
-        from parcs._kernels.gain import link_gains  # noqa: PLC0415
+        from parcs._kernels.gain import link_gains
 
         g, t = link_gains(
             self.dist,
@@ -397,7 +401,7 @@ class Scorer:
 
     def add(self, j: int) -> None:
         """Build candidate `j`: update the OD and place → endpoint distances exactly."""
-        from parcs._kernels.gain import relax_od, relax_rows  # noqa: PLC0415
+        from parcs._kernels.gain import relax_od, relax_rows
 
         u, v, w = int(self.cu[j]), int(self.cv[j]), float(self.cw[j])
         eu, ev = self.ends[u], self.ends[v]
@@ -410,7 +414,7 @@ class Scorer:
 # --------------------------------------------------------------------------------------------
 # the public function
 # --------------------------------------------------------------------------------------------
-def _check_options(  # noqa: PLR0913
+def _check_options(
     *,
     min_network_ratio: float,
     cluster_m: float,
@@ -430,12 +434,14 @@ def _check_options(  # noqa: PLR0913
         "cluster": check_positive("cluster_m", cluster_m, allow_zero=True, unit="metres"),
         "cap": check_positive("cap_m", cap_m, unit="metres"),
         "share": check_positive("park_pair_share", park_pair_share, allow_zero=True),
-        "max_conn": check_positive("max_connection_m", max_connection_m, allow_zero=True, unit="metres"),
+        "max_conn": check_positive(
+            "max_connection_m", max_connection_m, allow_zero=True, unit="metres"
+        ),
         "d_min": check_number("min_detour", min_detour, lo=1.0),
     }
 
 
-def missing_links(  # noqa: PLR0913
+def missing_links(
     G: nx.MultiDiGraph,
     *,
     places: gpd.GeoDataFrame | None = None,
@@ -581,7 +587,7 @@ def missing_links(  # noqa: PLR0913
     return out.head(top).copy() if top is not None else out
 
 
-def _frame(  # noqa: PLR0913
+def _frame(
     G: nx.MultiDiGraph,
     net: Built,
     access: PlaceAccess,
@@ -626,5 +632,7 @@ def _frame(  # noqa: PLR0913
     )
     df = df.sort_values(["benefit", "id"], ascending=[False, True], kind="stable")
     df.insert(0, "rank", np.arange(1, len(df) + 1, dtype=np.int64))
-    gdf = gpd.GeoDataFrame(df, geometry=list(geoms[df["id"].to_numpy()]) if len(df) else [], crs=crs)
+    gdf = gpd.GeoDataFrame(
+        df, geometry=list(geoms[df["id"].to_numpy()]) if len(df) else [], crs=crs
+    )
     return gdf.reset_index(drop=True)[_CANDIDATE_COLUMNS]

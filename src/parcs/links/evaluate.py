@@ -123,7 +123,9 @@ class Evaluation:
 class _Overlay:
     """Today's distances between places and the proposed pieces' nodes, and the OD pairs."""
 
-    def __init__(self, base: Built, access: PlaceAccess, od: Any, pieces: pd.DataFrame, cap: float) -> None:  # noqa: ANN401
+    def __init__(
+        self, base: Built, access: PlaceAccess, od: Any, pieces: pd.DataFrame, cap: float
+    ) -> None:
         csr = base.csr
         self.cap = cap
         self.od = od
@@ -155,7 +157,7 @@ class _Overlay:
 
     def distances(self, features: Iterable[int]) -> npt.NDArray[np.float64]:
         """OD distances with the links `features` built."""
-        from scipy.sparse.csgraph import csgraph_from_dense, floyd_warshall  # noqa: PLC0415
+        from scipy.sparse.csgraph import csgraph_from_dense, floyd_warshall
 
         chosen = np.isin(self.pf, list(features))
         if not chosen.any():
@@ -185,7 +187,9 @@ class _Overlay:
         return float(self.od.w[(self.od_d > self.cap) & (d <= self.cap)].sum())
 
 
-def _build_order(ov: _Overlay, n: int, length: npt.NDArray[np.float64], by: str) -> list[tuple[int, float]]:
+def _build_order(
+    ov: _Overlay, n: int, length: npt.NDArray[np.float64], by: str
+) -> list[tuple[int, float]]:
     """Greedy order of the features: (feature, marginal gain in weighted metres)."""
     built_set: list[int] = []
     current = ov.objective([])
@@ -205,14 +209,18 @@ def _build_order(ov: _Overlay, n: int, length: npt.NDArray[np.float64], by: str)
 # --------------------------------------------------------------------------------------------
 # the public function
 # --------------------------------------------------------------------------------------------
-def _layers(H: nx.MultiDiGraph, greenway: str | Iterable[str] | None, G_layer: Layer) -> tuple[Layer, Layer]:
+def _layers(H: nx.MultiDiGraph, G_layer: Layer) -> tuple[Layer, Layer]:
     """Today's layer and the layer with the proposals, on the noded graph `H`."""
     sel = G_layer.selection
     after = greenway_layer(H, sel if sel == (ALL_BUILT,) else (*sel, PROPOSED_KIND))
     full = csr_of(H)
-    proposed = np.asarray(full.kinds, dtype=object)[np.asarray(full.arc_kind, dtype=np.int64)] == PROPOSED_KIND
-    before = Layer(mask=after.mask & ~proposed, selection=("before-proposals", *sel), fallback=G_layer.fallback)
-    del greenway
+    proposed = (
+        np.asarray(full.kinds, dtype=object)[np.asarray(full.arc_kind, dtype=np.int64)]
+        == PROPOSED_KIND
+    )
+    before = Layer(
+        mask=after.mask & ~proposed, selection=("before-proposals", *sel), fallback=G_layer.fallback
+    )
     return before, after
 
 
@@ -223,9 +231,9 @@ def _map_access(access: PlaceAccess, G: nx.MultiDiGraph, H: nx.MultiDiGraph) -> 
     return PlaceAccess(access.places, Groups(g.ptr, csr_of(H).index_of(ids), g.offs))
 
 
-def evaluate_links(  # noqa: PLR0913
+def evaluate_links(
     G: nx.MultiDiGraph,
-    proposed: Any,  # noqa: ANN401
+    proposed: Any,
     *,
     layer: str | int | None = None,
     name_column: str | None = None,
@@ -296,24 +304,37 @@ def evaluate_links(  # noqa: PLR0913
     if by not in {"benefit", "benefit_per_km"}:
         msg = f"`by` must be one of ['benefit', 'benefit_per_km'], got {by!r}"
         raise ValidationError(msg)
+    if pairs not in {"places", "nodes"}:
+        msg = f"`pairs` must be one of ['places', 'nodes'], got {pairs!r}"
+        raise ValidationError(msg)
     base_G = built(G, greenway=greenway)
     noded = node_proposals(G, proposed, snap_m=snap, layer=layer, name_column=name_column)
     H = noded.graph
-    before_layer, after_layer = _layers(H, greenway, base_G.layer)
+    before_layer, after_layer = _layers(H, base_G.layer)
     access_g = place_access(G, base_G, places, sample=sample)
     access = _map_access(access_g, G, H)
     before_net = built(H, layer=before_layer)
     after_net = built(H, layer=after_layer)
-    before = Context(G, access_g.places, pairs=pairs, buffer_m=buffer_m, access=access_g, base=base_G).compute()
-    after = Context(H, access.places, pairs=pairs, buffer_m=buffer_m, access=access, base=after_net).compute()
+    before = Context(
+        G, access_g.places, pairs=pairs, buffer_m=buffer_m, access=access_g, base=base_G
+    ).compute()
+    after = Context(
+        H, access.places, pairs=pairs, buffer_m=buffer_m, access=access, base=after_net
+    ).compute()
     od = od_pairs(access.places, park_pair_share=share)
     n = len(noded.features)
-    length = np.bincount(noded.pieces["feature"].to_numpy(np.int64), weights=noded.pieces["length_m"].to_numpy(), minlength=n)
+    length = np.bincount(
+        noded.pieces["feature"].to_numpy(np.int64),
+        weights=noded.pieces["length_m"].to_numpy(),
+        minlength=n,
+    )
     ov = _Overlay(before_net, access, od, noded.pieces, cap)
-    links = _links_table(G, noded, ov, length, by, access.places)
+    links = _links_table(noded, ov, length, by, access.places)
     table = pd.DataFrame({"before": before.to_dict(), "after": after.to_dict()}, dtype=object)
     table["change"] = [
-        (a - b) if isinstance(a, (int, float)) and not isinstance(a, bool) and isinstance(b, (int, float)) else ""
+        (a - b)
+        if isinstance(a, (int, float)) and not isinstance(a, bool) and isinstance(b, (int, float))
+        else ""
         for a, b in zip(table["after"], table["before"], strict=True)
     ]
     everything = list(range(n))
@@ -336,15 +357,14 @@ def evaluate_links(  # noqa: PLR0913
     return out
 
 
-def _links_table(  # noqa: PLR0913
-    G: nx.MultiDiGraph,
-    noded: Any,  # noqa: ANN401
+def _links_table(
+    noded: Any,
     ov: _Overlay,
     length: npt.NDArray[np.float64],
     by: str,
     places: gpd.GeoDataFrame,
 ) -> gpd.GeoDataFrame:
-    import geopandas as gpd  # noqa: PLC0415
+    import geopandas as gpd
 
     n = len(noded.features)
     everything = list(range(n))
@@ -384,5 +404,4 @@ def _links_table(  # noqa: PLR0913
             "cumulative_benefit": [cum[f][1] for f in everything],
         }
     )
-    del G
     return gpd.GeoDataFrame(df, geometry=list(geoms), crs=crs)[_LINK_COLUMNS]

@@ -186,7 +186,9 @@ class _Points:
         if hit is not None:
             return hit
         xy = self.xy[start:]
-        out = np.hypot(self.xy[rows, 0][:, None] - xy[None, :, 0], self.xy[rows, 1][:, None] - xy[None, :, 1])
+        out = np.hypot(
+            self.xy[rows, 0][:, None] - xy[None, :, 0], self.xy[rows, 1][:, None] - xy[None, :, 1]
+        )
         if not self.is_point.all():
             geoms = self.geoms[start:]
             rp = ~self.is_point[rows]
@@ -195,7 +197,9 @@ class _Points:
             cols = np.flatnonzero(~self.is_point[start:])
             pr = np.flatnonzero(~rp)
             if len(cols) and len(pr):
-                out[np.ix_(pr, cols)] = shapely.distance(self.geoms[rows[pr]][:, None], geoms[None, cols])
+                out[np.ix_(pr, cols)] = shapely.distance(
+                    self.geoms[rows[pr]][:, None], geoms[None, cols]
+                )
             if len(self) ** 2 * 8 <= _STRAIGHT_CACHE_BYTES:
                 self._cache[key] = out
         return np.asarray(out, dtype=np.float64)
@@ -238,7 +242,7 @@ class Context:
     passes its own `access` and `base`); :meth:`compute` measures one network state.
     """
 
-    def __init__(  # noqa: PLR0913
+    def __init__(
         self,
         G: nx.MultiDiGraph,
         places: gpd.GeoDataFrame | None,
@@ -281,7 +285,9 @@ class Context:
             return _points_of_nodes(self.base, ids, sampled=True)
         ids = np.sort(self.base.csr.node_ids[self.base.on_network])
         rows = _draw(len(ids), sample, seed)
-        return _points_of_nodes(self.base, ids if rows is None else ids[rows], sampled=rows is not None)
+        return _points_of_nodes(
+            self.base, ids if rows is None else ids[rows], sampled=rows is not None
+        )
 
     def _setup_places(self) -> None:
         empty = np.zeros(0, np.int64)
@@ -303,9 +309,15 @@ class Context:
         self.same_table = self.points.kind == "places" and not self.points.sampled
 
     # ------------------------------------------------------------------ one network state
-    def compute(self, extra_edges: Sequence[Sequence[Any]] | None = None, *, net: Built | None = None) -> NetworkMetrics:
+    def compute(
+        self, extra_edges: Sequence[Sequence[Any]] | None = None, *, net: Built | None = None
+    ) -> NetworkMetrics:
         if net is None:
-            net = built(self.G, extra_edges=extra_edges, layer=self.base.layer) if extra_edges else self.base
+            net = (
+                built(self.G, extra_edges=extra_edges, layer=self.base.layer)
+                if extra_edges
+                else self.base
+            )
         comp = _components(net)
         sums, cp = _pair_sums(net, self.points, comp["lcc_nodes"], self._cp_rows())
         if cp is None:
@@ -325,7 +337,7 @@ class Context:
         g = self.access.groups
         return group_rows(net.csr, g.take(self.communes), g.take(self.parks), max(_PARK_RADII_M))
 
-    def _union(self, net: Built, d: float) -> Any:  # noqa: ANN401
+    def _union(self, net: Built, d: float) -> Any:
         """Union of the `d` buffers of the edges of `net` (the base part is cached)."""
         n_base = len(self.base.geoms)
         if d not in self._buffers:
@@ -370,7 +382,7 @@ class Context:
             share[poly] = inter / self.commune_area[poly]
         return np.asarray(self.pop * np.clip(share, 0.0, 1.0), dtype=np.float64)
 
-    def _assemble(  # noqa: PLR0913
+    def _assemble(
         self,
         net: Built,
         comp: dict[str, Any],
@@ -384,8 +396,9 @@ class Context:
         zeros = np.zeros(len(self.communes))
         pl = self.pl
         names = (
-            pl["name"].to_numpy()[self.communes] if pl is not None and "name" in pl else
-            (pl.index[self.communes] if pl is not None else np.zeros(0, object))
+            pl["name"].to_numpy()[self.communes]
+            if pl is not None and "name" in pl
+            else (pl.index[self.communes] if pl is not None else np.zeros(0, object))
         )
         per_commune = pd.DataFrame(
             {
@@ -405,7 +418,7 @@ class Context:
         def ratio(a: float, b: float) -> float:
             return a / b if b > 0 else math.nan
 
-        def stat(values: npt.NDArray[Any], fn: Any) -> float:  # noqa: ANN401
+        def stat(values: npt.NDArray[Any], fn: Any) -> float:
             return float(fn(values)) if len(values) else math.nan
 
         p500, p1k = float(per_commune["pop_500m"].sum()), float(per_commune["pop_1km"].sum())
@@ -471,17 +484,28 @@ def _components(net: Built) -> dict[str, Any]:
 
 
 def _local_efficiency(net: Built) -> float:
-    from parcs._kernels.local import local_efficiency  # noqa: PLC0415
+    from parcs._kernels.local import local_efficiency
 
     csr = net.csr
-    eff = np.asarray(
-        local_efficiency(csr.indptr, csr.indices, csr.weights["length"], csr.x, csr.y)
-    )
+    eff = np.asarray(local_efficiency(csr.indptr, csr.indices, csr.weights["length"], csr.x, csr.y))
     on = net.on_network
     return float(eff[on].mean()) if on.any() else math.nan
 
 
-_SUM_KEYS = ("n", "n_reach", "s_reach", "d_reach", "inv_d", "inv_s", "ratio", "n_lcc", "s_lcc", "d_lcc", "inv_d_lcc", "inv_s_lcc")
+_SUM_KEYS = (
+    "n",
+    "n_reach",
+    "s_reach",
+    "d_reach",
+    "inv_d",
+    "inv_s",
+    "ratio",
+    "n_lcc",
+    "s_lcc",
+    "d_lcc",
+    "inv_d_lcc",
+    "inv_s_lcc",
+)
 
 
 def _pair_sums(
@@ -503,7 +527,7 @@ def _pair_sums(
         cp = np.full((len(cp_rows[0]), len(cp_rows[1])), np.inf)
         commune_row = np.full(p, -1, dtype=np.int64)
         commune_row[cp_rows[0]] = np.arange(len(cp_rows[0]))
-    if p < 2:  # noqa: PLR2004
+    if p < 2:
         return sums, cp
     lcc_groups = pts.groups.restrict(lcc_nodes)
     in_lcc = np.diff(lcc_groups.ptr) > 0
@@ -524,7 +548,7 @@ def _pair_sums(
     return sums, cp
 
 
-def _accumulate(  # noqa: PLR0913
+def _accumulate(
     sums: dict[str, float],
     d: npt.NDArray[np.float64],
     d_lcc: npt.NDArray[np.float64],
@@ -557,7 +581,9 @@ def _accumulate(  # noqa: PLR0913
 # --------------------------------------------------------------------------------------------
 # public functions
 # --------------------------------------------------------------------------------------------
-def _check(pairs: str, sample: int | None, seed: int, buffer_m: float) -> tuple[int | None, int, float]:
+def _check(
+    pairs: str, sample: int | None, seed: int, buffer_m: float
+) -> tuple[int | None, int, float]:
     if pairs not in _PAIRS:
         msg = f"`pairs` must be one of {list(_PAIRS)}, got {pairs!r}"
         raise ValidationError(msg)
@@ -567,7 +593,7 @@ def _check(pairs: str, sample: int | None, seed: int, buffer_m: float) -> tuple[
     return smp, sd, buf
 
 
-def metrics(  # noqa: PLR0913
+def metrics(
     G: nx.MultiDiGraph,
     *,
     places: gpd.GeoDataFrame | None = None,
@@ -634,7 +660,7 @@ def metrics(  # noqa: PLR0913
     return out
 
 
-def metrics_table(  # noqa: PLR0913
+def metrics_table(
     G: nx.MultiDiGraph,
     plan: pd.DataFrame,
     *,
@@ -665,7 +691,11 @@ def metrics_table(  # noqa: PLR0913
     """
     smp, sd, buf = _check(pairs, sample, seed, buffer_m)
     ctx = Context(G, places, pairs=pairs, sample=smp, seed=sd, greenway=greenway, buffer_m=buf)
-    geoms = plan.geometry.to_numpy() if hasattr(plan, "geometry") and "geometry" in plan else [None] * len(plan)
+    geoms = (
+        plan.geometry.to_numpy()
+        if hasattr(plan, "geometry") and "geometry" in plan
+        else [None] * len(plan)
+    )
     edges = list(
         zip(
             plan["u"].astype(int),

@@ -192,11 +192,9 @@ def _greedy(
         picks.append((j, float(gain[j]), float(trips[j])))
 
 
-
-
-def _plan_frame(  # noqa: PLR0913
+def _plan_frame(
     G: nx.MultiDiGraph,
-    net: Any,  # noqa: ANN401
+    net: Any,
     places: gpd.GeoDataFrame,
     cand: pd.DataFrame,
     picks: list[tuple[int, float, float]],
@@ -232,7 +230,9 @@ def _plan_frame(  # noqa: PLR0913
                 "geometry": geom if geom is not None else shapely.LineString([(xa, ya), (xb, yb)]),
             }
         )
-    df = pd.DataFrame(rows, columns=[c for c in _COLUMNS if c not in ("from_place", "to_place", "commune")])
+    df = pd.DataFrame(
+        rows, columns=[c for c in _COLUMNS if c not in ("from_place", "to_place", "commune")]
+    )
     crs = net.csr.crs
     for col in ("from_place", "to_place", "commune"):
         if col in cand and len(df):
@@ -240,7 +240,9 @@ def _plan_frame(  # noqa: PLR0913
     if len(df) and "from_place" not in df:
         ja = np.asarray([a[j] for j, _, _ in picks], dtype=np.int64)
         jb = np.asarray([b[j] for j, _, _ in picks], dtype=np.int64)
-        df["from_place"] = end_names(shapely.points(x[ja], y[ja]), places, crs=crs, G=G, node_idx=ja)
+        df["from_place"] = end_names(
+            shapely.points(x[ja], y[ja]), places, crs=crs, G=G, node_idx=ja
+        )
         df["to_place"] = end_names(shapely.points(x[jb], y[jb]), places, crs=crs, G=G, node_idx=jb)
     if len(df) and "commune" not in df:
         df["commune"] = commune_names(places, df["geometry"].to_numpy())

@@ -62,11 +62,11 @@ _STYLE = dict((k, s) for k, _, s in INDICATORS)
 _LABEL = dict((k, lab) for k, lab, _ in INDICATORS)
 
 
-def _finite(value: Any) -> bool:  # noqa: ANN401
+def _finite(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def format_indicator(key: str, value: Any) -> str:  # noqa: ANN401
+def format_indicator(key: str, value: Any) -> str:
     """Show an indicator value with its unit (``"509.8 km"``, ``"37 %"``, ``"102"``)."""
     if not _finite(value):
         return "—"
@@ -90,11 +90,16 @@ def indicator_table(columns: dict[str, dict[str, Any]]) -> pd.DataFrame:
     for key, label, _ in INDICATORS:
         if not any(key in col for col in columns.values()):
             continue
-        rows.append({"indicator": label, **{name: format_indicator(key, col.get(key)) for name, col in columns.items()}})
+        rows.append(
+            {
+                "indicator": label,
+                **{name: format_indicator(key, col.get(key)) for name, col in columns.items()},
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def _int(values: Any) -> list[Any]:  # noqa: ANN401
+def _int(values: Any) -> list[Any]:
     return [round(v) if _finite(v) else None for v in values]
 
 
@@ -165,20 +170,22 @@ def _md_table(df: pd.DataFrame) -> str:
 
 
 def _geo(table: pd.DataFrame, links: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    import geopandas as gpd  # noqa: PLC0415
+    import geopandas as gpd
 
     safe = table.copy()
-    safe.columns = [str(c).replace(" ", "_").replace("(", "").replace(")", "") for c in safe.columns]
+    safe.columns = [
+        str(c).replace(" ", "_").replace("(", "").replace(")", "") for c in safe.columns
+    ]
     return gpd.GeoDataFrame(safe, geometry=list(links.geometry.to_numpy()), crs=links.crs)
 
 
-def write_report(  # noqa: PLR0913
+def write_report(
     candidates: gpd.GeoDataFrame,
     out_dir: str | Path,
     *,
     plan: gpd.GeoDataFrame | None = None,
     metrics_table: pd.DataFrame | None = None,
-    evaluation: Any = None,  # noqa: ANN401
+    evaluation: Any = None,
     top: int = 20,
 ) -> dict[str, Path]:
     """Write the missing-links report (Markdown, CSV, GeoPackage) into `out_dir`, atomically.
@@ -237,7 +244,10 @@ def write_report(  # noqa: PLR0913
         csv = etable.assign(wkt=ordered.geometry.to_wkt().to_numpy())
         written["proposed_csv"] = write_text(out / "proposed.csv", csv.to_csv(index=False))
         layers["proposed"] = _geo(etable, ordered)
-        cols = {"before": evaluation.before.to_dict(), "with the scheme": evaluation.after.to_dict()}
+        cols = {
+            "before": evaluation.before.to_dict(),
+            "with the scheme": evaluation.after.to_dict(),
+        }
         parts += [
             "\n## Proposed links\n",
             _md_table(etable),
@@ -245,7 +255,7 @@ def write_report(  # noqa: PLR0913
             _md_table(indicator_table(cols)),
         ]
     if any(len(g) for g in layers.values()):
-        from parcs.io import save_layers  # noqa: PLC0415
+        from parcs.io import save_layers
 
         written["geopackage"] = save_layers(layers, out / "missing_links.gpkg", driver="gpkg")[0]
     written["markdown"] = write_text(out / "missing_links.md", "\n".join(parts) + "\n")
