@@ -157,3 +157,32 @@ def test_decluster_equals_the_double_loop(pairs, radius):
         if not dup:
             kept.append(i)
     assert np.flatnonzero(got).tolist() == kept
+
+
+@SETTINGS
+@given(graphs(max_nodes=15, max_arcs=40), st.data())
+def test_stop_paths_are_shortest_chains_of_real_arcs(g, data):
+    from parcs._kernels.local import stop_paths
+
+    n = g["n"]
+    stop = np.asarray(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
+    sources = data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=4, unique=True))
+    groups = [data.draw(st.lists(st.integers(0, n - 1), max_size=4)) for _ in sources]
+    cutoff = data.draw(st.sampled_from([math.inf, 25.0]))
+    gp = np.r_[0, np.cumsum([len(t) for t in groups])].astype(np.int64)
+    targets = np.asarray([t for ts in groups for t in ts], dtype=np.int64)
+    ptr, arcs = stop_paths(g["indptr"], g["indices"], g["weights"], np.asarray(sources, np.int64), gp, targets, stop, cutoff)
+    tails = g["tails"]
+    for i, s in enumerate(sources):
+        ref = dijkstra(g["indptr"], g["indices"], g["weights"], [s], cutoff=cutoff, stop_mask=stop)
+        for j in range(gp[i], gp[i + 1]):
+            t = int(targets[j])
+            path = arcs[ptr[j] : ptr[j + 1]].tolist()
+            if math.isinf(ref[t]) or t == s:
+                assert path == []
+                continue
+            assert int(tails[path[0]]) == s and int(g["indices"][path[-1]]) == t
+            for e, f in zip(path[:-1], path[1:], strict=False):
+                assert int(g["indices"][e]) == int(tails[f])
+                assert not stop[int(g["indices"][e])]  # never through a stop node
+            assert sum(g["weights"][path]) == pytest.approx(ref[t], rel=1e-12, abs=1e-12)

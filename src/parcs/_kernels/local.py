@@ -14,7 +14,8 @@ Kernels:
 * :func:`place_rows`: distances from groups of sources (places entering the network at
   several nodes with offsets) to groups of targets, without n-wide rows.
 * :func:`stop_reach`: from each source, every stop node reached first on a path (the
-  search does not continue past stop nodes), with its distance.
+  search does not continue past stop nodes), with its distance; :func:`stop_paths` the
+  arcs of those paths.
 * :func:`local_efficiency`: the efficiency of the subgraph of each node's neighbours.
 * :func:`decluster`: keep one of the node pairs whose ends lie near each other (greedy,
   in the order given), with a grid of cells.
@@ -43,6 +44,7 @@ __all__ = [
     "local_efficiency",
     "pair_distances",
     "place_rows",
+    "stop_paths",
     "stop_reach",
 ]
 
@@ -73,6 +75,7 @@ def bounded_search(
     n_targets,
     dist,
     touched,
+    pred,
 ):
     """Run Dijkstra from `sources` (at `offsets`); return the number of touched nodes.
 
@@ -80,8 +83,10 @@ def bounded_search(
     ``touched[:count]`` nodes (reset them to ``inf`` before the next search). Nodes beyond
     `cutoff` stay ``inf``. A node of `stop_mask` (bool[n], or length 0 for none) that is not a
     source is settled but not expanded. With ``n_targets > 0`` the search ends once that many
-    nodes marked in `target_mark` are settled.
+    nodes marked in `target_mark` are settled. `pred` (int64[n], -1 everywhere on entry, or
+    length 0 for none) receives the arc that reached each touched node.
     """
+    record = pred.shape[0] > 0
     has_stop = stop_mask.shape[0] > 0
     h = heap_new(max(_INITIAL_HEAP, 2 * sources.shape[0]))
     size = 0
@@ -119,6 +124,8 @@ def bounded_search(
                     touched[count] = v
                     count += 1
                 dist[v] = nd
+                if record:
+                    pred[v] = e
                 if heap_full(h, size):
                     h = heap_grow(h)
                 heap_push(h, size, nd, v)
@@ -163,6 +170,7 @@ def pair_distances(indptr, indices, weights, sources, group_ptr, targets, cutoff
     g = sources.shape[0]
     out = np.full(targets.shape[0], np.inf)
     no_stop = np.zeros(0, dtype=np.bool_)
+    no_pred = np.zeros(0, dtype=np.int64)
     zero = np.zeros(1)
     n_chunks = _chunks(g)
     for c in numba.prange(n_chunks):
@@ -191,6 +199,7 @@ def pair_distances(indptr, indices, weights, sources, group_ptr, targets, cutoff
                 k,
                 dist,
                 touched,
+                no_pred,
             )
             for j in range(a, b):
                 out[j] = dist[targets[j]]
@@ -260,6 +269,7 @@ def place_rows(
                     0,
                     dist,
                     touched,
+                    no_pred,
                 )
             for t in range(p):
                 best = np.inf
@@ -290,6 +300,7 @@ def stop_reach(indptr, indices, weights, sources, stop_mask, cutoff):
     s = sources.shape[0]
     counts = np.zeros(s, dtype=np.int64)
     no_mark = np.zeros(0, dtype=np.bool_)
+    no_pred = np.zeros(0, dtype=np.int64)
     zero = np.zeros(1)
     n_chunks = _chunks(s)
     for c in numba.prange(n_chunks):
@@ -308,6 +319,7 @@ def stop_reach(indptr, indices, weights, sources, stop_mask, cutoff):
                 0,
                 dist,
                 touched,
+                no_pred,
             )
             k = 0
             for q in range(count):
@@ -337,6 +349,7 @@ def stop_reach(indptr, indices, weights, sources, stop_mask, cutoff):
                 0,
                 dist,
                 touched,
+                no_pred,
             )
             k = ptr[i]
             for q in range(count):
@@ -522,3 +535,84 @@ def decluster(ax, ay, bx, by, radius, cell_m):
             next_b[i] = head_b[kb]
             head_b[kb] = i
     return keep
+
+
+@jit
+@typing.no_type_check
+def _tail(e, indptr):
+    return np.searchsorted(indptr, e, side="right") - 1
+
+
+@pjit
+@typing.no_type_check
+def _paths_pass(  # noqa: PLR0913
+    indptr, indices, weights, sources, group_ptr, targets, stop_mask, cutoff, lengths, ptr, arcs, write
+):
+    """One pass of :func:`stop_paths`: count the arcs of each path, or write them."""
+    n = indptr.shape[0] - 1
+    g = sources.shape[0]
+    no_mark = np.zeros(0, dtype=np.bool_)
+    zero = np.zeros(1)
+    n_chunks = _chunks(g)
+    for c in numba.prange(n_chunks):
+        dist = np.full(n, np.inf)
+        touched = np.empty(n, dtype=np.int64)
+        pred = np.full(n, -1, dtype=np.int64)
+        for i in range(c * g // n_chunks, (c + 1) * g // n_chunks):
+            count = bounded_search(
+                indptr,
+                indices,
+                weights,
+                sources[i : i + 1],
+                zero,
+                cutoff,
+                stop_mask,
+                no_mark,
+                0,
+                dist,
+                touched,
+                pred,
+            )
+            for j in range(group_ptr[i], group_ptr[i + 1]):
+                v = targets[j]
+                if dist[v] == np.inf:
+                    continue
+                if not write:
+                    m = 0
+                    w = v
+                    while pred[w] != -1 and m <= n:
+                        m += 1
+                        w = _tail(pred[w], indptr)
+                    lengths[j] = m
+                else:
+                    w = v
+                    for q in range(lengths[j] - 1, -1, -1):
+                        arcs[ptr[j] + q] = pred[w]
+                        w = _tail(pred[w], indptr)
+            for q in range(count):
+                dist[touched[q]] = np.inf
+                pred[touched[q]] = -1
+
+
+def stop_paths(indptr, indices, weights, sources, group_ptr, targets, stop_mask, cutoff):  # noqa: PLR0913, ANN001, ANN201
+    """The arcs of the shortest path from each source to each of its targets.
+
+    Same search as :func:`stop_reach` (bounded, not continuing past stop nodes that are not
+    the source); targets of source ``i`` are ``targets[group_ptr[i]:group_ptr[i+1]]``. Two
+    parallel passes: count each path's arcs, then write them.
+
+    Returns
+    -------
+    path_ptr, arcs
+        int64[k + 1], int64[total]: the arcs of pair ``j`` in travel order are
+        ``arcs[path_ptr[j]:path_ptr[j+1]]`` (none when unreached or the source itself).
+    """
+    k = targets.shape[0]
+    lengths = np.zeros(k, dtype=np.int64)
+    args = (indptr, indices, weights, sources, group_ptr, targets, stop_mask, float(cutoff))
+    _paths_pass(*args, lengths, np.zeros(1, np.int64), np.zeros(0, np.int64), False)  # noqa: FBT003
+    ptr = np.zeros(k + 1, dtype=np.int64)
+    np.cumsum(lengths, out=ptr[1:])
+    arcs = np.empty(ptr[-1], dtype=np.int64)
+    _paths_pass(*args, lengths, ptr, arcs, True)  # noqa: FBT003
+    return ptr, arcs

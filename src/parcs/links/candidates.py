@@ -301,31 +301,37 @@ def _decluster(raw: pd.DataFrame, net: Built, cluster_m: float) -> pd.DataFrame:
 
 def _connection_paths(G: nx.MultiDiGraph, net: Built, cands: pd.DataFrame) -> pd.DataFrame:
     """Give each "connection" candidate the geometry of its path over the rest network."""
-    from parcs._kernels.dijkstra import dijkstra
-    from parcs._kernels.paths import path_arcs
+    from parcs._kernels.local import stop_paths  # noqa: PLC0415
 
     sel = np.flatnonzero((cands["source"] == "connection").to_numpy())
     if not len(sel):
         return cands
     rest, parent = rest_network(G, net.layer)
     geoms = arc_geometries(G)
-    on = net.on_network
-    w = rest.weights["length"]
-    cands = cands.copy()
     a_all = cands["a"].to_numpy(np.int64)
     b_all = cands["b"].to_numpy(np.int64)
+    order = sel[np.argsort(a_all[sel], kind="stable")]
+    sa = a_all[order]
+    starts = np.flatnonzero(np.r_[True, sa[1:] != sa[:-1]])
+    group_ptr = np.r_[starts, len(sa)].astype(np.int64)
+    cut = float(cands["est_length_m"].to_numpy()[sel].max()) * (1 + 1e-9)
+    ptr, arcs = stop_paths(
+        rest.indptr,
+        rest.indices,
+        rest.weights["length"],
+        sa[starts].astype(np.int64),
+        group_ptr,
+        b_all[order],
+        net.on_network,
+        cut,
+    )
     out = cands["geometry"].to_numpy(dtype=object).copy()
-    for src in np.unique(a_all[sel]):
-        rows = sel[a_all[sel] == src]
-        tgt = np.unique(b_all[rows]).astype(np.int64)
-        _, pred = dijkstra(
-            rest.indptr, rest.indices, w, np.array([src], np.int64), np.zeros(1), tgt, np.inf, on
-        )
-        for r in rows:
-            arcs = np.asarray(path_arcs(pred, rest.indptr, int(b_all[r])))
-            coords = np.concatenate([shapely.get_coordinates(geoms[parent[e]]) for e in arcs])
-            keep = np.r_[True, (np.abs(np.diff(coords, axis=0)) > 0).any(axis=1)]
-            out[r] = shapely.linestrings(coords[keep])
+    for j, r in enumerate(order.tolist()):
+        path = parent[arcs[ptr[j] : ptr[j + 1]]]
+        coords = np.concatenate([shapely.get_coordinates(geoms[e]) for e in path])
+        keep = np.r_[True, (np.abs(np.diff(coords, axis=0)) > 0).any(axis=1)]
+        out[r] = shapely.linestrings(coords[keep])
+    cands = cands.copy()
     cands["geometry"] = out
     return cands
 
