@@ -14,8 +14,9 @@
    the fresh graph (it includes parcs's one-off graph conversion) and of a second call, and
    peak RSS (``VmHWM``, reset after the graph is built, so it includes the graph).
 
-Run: ``python benchmarks/bench_links.py`` (everything, ~5 min) or ``--quick`` (Artois and
-20k); writes the "links" section of RESULTS.md. The machine is shared: times are noisy.
+Run: ``python benchmarks/bench_links.py`` (Artois, 20k, 100k, 17k metrics: ~5 min),
+``--million`` (also 1M nodes: ~4 more minutes, ~4 GB) or ``--quick`` (Artois and 20k); writes
+the "links" section of RESULTS.md. The machine is shared: times are noisy.
 """
 
 from __future__ import annotations
@@ -453,13 +454,15 @@ def scale_section(sizes):
 def main(argv=None):
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--million", action="store_true", help="also 1M nodes (~4 min, ~4 GB)")
     p.add_argument("--child", nargs=2, metavar=("WHAT", "N"))
     args = p.parse_args(argv)
     if args.child:
         child(args.child[0], int(args.child[1]))
         return
     body = artois()
-    body += scale_section([20_000] if args.quick else [20_000, 100_000])
+    sizes = [20_000] if args.quick else [20_000, 100_000]
+    body += scale_section(sizes + ([1_000_000] if args.million else []))
     write_section("links", body)
     print(body)
 

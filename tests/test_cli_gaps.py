@@ -218,6 +218,8 @@ def test_proposed_real_ways_and_bad_layers(krems_gpkg, tmp_path, capsys):
     md = (tmp_path / "r" / "missing_links.md").read_text(encoding="utf-8")
     assert "## Proposed links" in md
     assert len(pd.read_csv(tmp_path / "r" / "proposed.csv")) == len(ways)
+    assert not (tmp_path / "r" / "missing_links.csv").exists()  # no candidate search
+    assert set(gpd.list_layers(tmp_path / "r" / "missing_links.gpkg")["name"]) == {"proposed"}
     # bad layers: one line naming the feature
     bad = ways.copy()
     bad.loc[len(bad), "geometry"] = shapely.LineString(

@@ -138,6 +138,8 @@ def test_hand_made_with_extra_edge():
     assert m.per_commune.loc["town", "parks_5km"] == 2
     with pytest.raises(ValidationError, match="`extra_edges`"):
         metrics(G, places=places, extra_edges=[(1, 99, 10.0)])
+    with pytest.raises(ValidationError, match=r"`extra_edges`\[0\].*not \(u, v, length_m\)"):
+        metrics(G, places=places, extra_edges=[("a", 2, 10.0)])
 
 
 def test_local_efficiency_of_a_triangle_with_a_tail_hand_made():

@@ -256,23 +256,7 @@ def _run_proposed(args: argparse.Namespace, G: Any) -> int:
     after = {k: _clean(v) for k, v in ev.after.to_dict().items()}
     files: dict[str, Path] = {}
     if args.out:
-        import geopandas as gpd
-
-        empty = gpd.GeoDataFrame(
-            {
-                "rank": [],
-                "from_place": [],
-                "to_place": [],
-                "commune": [],
-                "est_length_m": [],
-                "benefit": [],
-                "benefit_per_km": [],
-                "trips_new": [],
-            },
-            geometry=[],
-            crs=ev.links.crs,
-        )
-        files = write_report(empty, args.out, evaluation=ev)
+        files = write_report(None, args.out, evaluation=ev)
     if args.json:
         cols = [
             "feature",

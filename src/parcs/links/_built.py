@@ -300,7 +300,11 @@ def _extra(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     eu, ev, el = [], [], []
     for j, edge in enumerate(extra):
-        u, v, length = edge[0], edge[1], float(edge[2])
+        try:
+            u, v, length = int(edge[0]), int(edge[1]), float(edge[2])
+        except (TypeError, ValueError, IndexError) as err:
+            msg = f"`extra_edges`[{j}] = {edge!r} is not (u, v, length_m) with node ids and metres"
+            raise ValidationError(msg) from err
         if not length >= 0 or not math.isfinite(length):
             msg = f"`extra_edges`[{j}] has length {length!r}; use a finite length >= 0 (metres)"
             raise ValidationError(msg)

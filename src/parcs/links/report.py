@@ -180,7 +180,7 @@ def _geo(table: pd.DataFrame, links: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def write_report(
-    candidates: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame | None,
     out_dir: str | Path,
     *,
     plan: gpd.GeoDataFrame | None = None,
@@ -193,7 +193,8 @@ def write_report(
     Parameters
     ----------
     candidates
-        Output of :func:`parcs.missing_links` (may be empty).
+        Output of :func:`parcs.missing_links` (may be empty), or None for a report of
+        proposed links only.
     out_dir
         Folder to write into (created if needed).
     plan
@@ -209,23 +210,24 @@ def write_report(
     Returns
     -------
     dict
-        File kind (``"candidates_csv"``, ``"plan_csv"``, ``"metrics_csv"``,
+        File kind (``"candidates_csv"`` (with `candidates`), ``"plan_csv"``, ``"metrics_csv"``,
         ``"proposed_csv"``, ``"geopackage"`` (layers ``candidates``, ``plan``, ``proposed``;
         not written when every table is empty), ``"markdown"``) → path written.
     """
     out = Path(out_dir)
     written: dict[str, Path] = {}
     layers: dict[str, gpd.GeoDataFrame] = {}
-    table = planner_table(candidates)
-    csv = table.assign(wkt=candidates.geometry.to_wkt().to_numpy())
-    written["candidates_csv"] = write_text(out / "missing_links.csv", csv.to_csv(index=False))
-    layers["candidates"] = _geo(table, candidates)
-    parts = [
-        "# Missing links\n",
-        f"{len(candidates)} candidate links; benefit in weighted km of park trips saved "
-        "(see docs/missing-links.md).\n",
-        _md_table(table.head(top)),
-    ]
+    parts = ["# Missing links\n"]
+    if candidates is not None:
+        table = planner_table(candidates)
+        csv = table.assign(wkt=candidates.geometry.to_wkt().to_numpy())
+        written["candidates_csv"] = write_text(out / "missing_links.csv", csv.to_csv(index=False))
+        layers["candidates"] = _geo(table, candidates)
+        parts += [
+            f"{len(candidates)} candidate links; benefit in weighted km of park trips saved "
+            "(see docs/missing-links.md).\n",
+            _md_table(table.head(top)),
+        ]
     if plan is not None:
         ptable = planner_table(plan, kind="plan")
         csv = ptable.assign(wkt=plan.geometry.to_wkt().to_numpy())
