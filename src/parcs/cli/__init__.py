@@ -51,6 +51,12 @@ _OPTION_OF: dict[str, dict[str, str]] = {
               "name_column": "--name-column", "clip": "--clip", "places": "--places"},
     "demo": {"orig": "--from", "dest": "--to", "profile": "--profile", "tiles": "--tiles"},
 }  # fmt: skip
+# library phrases and what they are on the command line
+_PHRASES = (
+    ("G.graph['crs']", "the graph's CRS"),
+    ("(points are (lon, lat) in degrees)", '(points are given as "lat,lon" in degrees)'),
+    ("allow them with `avoid_connectors=False`", "allow them by leaving out `--avoid-connectors`"),
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -70,7 +76,9 @@ def _in_cli_terms(message: str, command: str) -> str:
     """Name the command's options instead of the library's arguments in `message`."""
     for name, option in _OPTION_OF.get(command, {}).items():
         message = message.replace(f"`{name}`", f"`{option}`")
-    return message.replace("G.graph['crs']", "the graph's CRS")
+    for api, cli in _PHRASES:
+        message = message.replace(api, cli)
+    return message
 
 
 def build_parser() -> argparse.ArgumentParser:

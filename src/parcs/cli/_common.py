@@ -52,6 +52,33 @@ def parse_place_or_point(text: str) -> str | tuple[float, float]:
     return text
 
 
+PROFILES = ("walk", "bike", "ebike")
+
+
+def add_profile_option(
+    parser: argparse.ArgumentParser, *, default: str | None = "bike", help_text: str = ""
+) -> None:
+    """Add ``--profile`` (walk, bike or ebike, any case) to `parser`."""
+    parser.add_argument(
+        "--profile",
+        default=default,
+        type=str.lower,
+        choices=PROFILES,
+        help=help_text or f"travel profile: walk, bike or ebike (default {default})",
+    )
+
+
+def add_snap_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--max-snap-m``: how far a "lat,lon" point may be from the network."""
+    parser.add_argument(
+        "--max-snap-m",
+        type=float,
+        default=500.0,
+        metavar="M",
+        help='farthest a "lat,lon" point may be from the network, in metres (default 500)',
+    )
+
+
 def progress_enabled(args: Any) -> bool:  # noqa: ANN401
     """Progress bars only in an interactive terminal and without ``--quiet``."""
     return (not getattr(args, "quiet", False)) and sys.stderr.isatty()

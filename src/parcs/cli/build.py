@@ -30,10 +30,14 @@ def register(sub: Any) -> None:  # noqa: ANN401
         ),
     )
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--osm", metavar="FILE", help="an OSM file (.osm, .osm.gz, .osm.bz2, .osm.pbf)")
+    src.add_argument(
+        "--osm", metavar="FILE", help="an OSM file (.osm, .osm.gz, .osm.bz2, .osm.pbf)"
+    )
     src.add_argument("--place", metavar="NAME", help='a place to download, e.g. "Lens, France"')
     src.add_argument("--bbox", metavar="W,S,E,N", help="a box to download, in degrees")
-    src.add_argument("--lines", metavar="FILE", help="a line layer (GeoPackage, GeoJSON, Shapefile)")
+    src.add_argument(
+        "--lines", metavar="FILE", help="a line layer (GeoPackage, GeoJSON, Shapefile)"
+    )
     p.add_argument("--layer", metavar="NAME", help="with --lines: the GeoPackage layer")
     p.add_argument("--kind", default="path", help="with --lines: kind of every line (path)")
     p.add_argument("--kind-column", metavar="COL", help="with --lines: column holding the kind")

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from parcs.cli._common import echo, load_graph, output_folder
+from parcs.cli._common import add_profile_option, echo, load_graph, output_folder
 
 DEFAULT_FROM = "Parc de la Lawe"
 DEFAULT_TO = "Calonnix - Parc de la clarence"
@@ -29,13 +29,7 @@ def register(sub: Any) -> None:  # noqa: ANN401
         dest="dest",
         help=f"end place (default: {DEFAULT_TO}; on another graph, the park farthest from it)",
     )
-    p.add_argument(
-        "--profile",
-        default="bike",
-        type=str.lower,
-        choices=("walk", "bike", "ebike"),
-        help="walk, bike or ebike (default: bike)",
-    )
+    add_profile_option(p)
     p.add_argument("--tiles", default="OpenStreetMap", help="map tiles, or 'none'")
     p.set_defaults(func=run)
 
@@ -50,11 +44,10 @@ def _ends(args: argparse.Namespace, G: Any) -> tuple[Any, Any]:  # noqa: ANN401
         return args.orig or DEFAULT_FROM, args.dest or DEFAULT_TO
     import numpy as np  # noqa: PLC0415
 
+    from parcs._kernels.components import connected_components  # noqa: PLC0415
     from parcs._kernels.dijkstra import dijkstra  # noqa: PLC0415
     from parcs.csr import csr_of  # noqa: PLC0415
     from parcs.network.places import PARK_KINDS  # noqa: PLC0415
-
-    from parcs._kernels.components import connected_components  # noqa: PLC0415
 
     csr = csr_of(G)
     labels = connected_components(csr.indptr, csr.indices, csr.tails, csr.n_nodes)

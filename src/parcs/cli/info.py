@@ -10,7 +10,9 @@ from parcs.cli._common import echo, load_graph, print_json
 
 def register(sub: Any) -> None:  # noqa: ANN401
     """Add the ``info`` subcommand."""
-    p = sub.add_parser("info", help="summary of the embedded network (km by kind, components, places)")
+    p = sub.add_parser(
+        "info", help="summary of the embedded network (km by kind, components, places)"
+    )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--no-cache", action="store_true", help="rebuild instead of loading the cache")
     p.set_defaults(func=run)

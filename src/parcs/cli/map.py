@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from parcs.cli._common import (
     Steps,
+    add_profile_option,
     echo,
     load_graph,
     output_file,
@@ -39,9 +40,7 @@ def register(sub: Any) -> None:  # noqa: ANN401
     )
     p.add_argument("--loop", metavar="FROM", help="draw a round trip from a place or point")
     p.add_argument("--km", type=float, help="length of the --loop round trip, in km")
-    p.add_argument(
-        "--profile", choices=("walk", "bike", "ebike"), help="profile for --route/--loop (bike)"
-    )
+    add_profile_option(p, default=None, help_text="profile for --route/--loop (default bike)")
     p.add_argument("--nodes", action="store_true", help="draw the points-nœuds network")
     p.add_argument("--gaps", action="store_true", help="draw the ranked missing links")
     p.add_argument(

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from parcs.cli._common import (
+    add_profile_option,
     echo,
     load_graph,
     output_file,
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from parcs.junctions import JunctionNetwork
     from parcs.routing import Route
 
-_PROFILES = ("walk", "bike", "ebike")
 _MAX_LOOPS = 20
 
 
@@ -99,9 +99,7 @@ def register(sub: Any) -> None:  # noqa: ANN401
     p.add_argument(
         "--strip", nargs=2, metavar=("FROM", "TO"), help="junction strip between two places"
     )
-    p.add_argument(
-        "--profile", default="bike", choices=_PROFILES, help="travel profile (default bike)"
-    )
+    add_profile_option(p)
     p.add_argument("--gpx", metavar="FILE", help="with --plan/--loop/--strip: the ride as GPX")
     p.add_argument(
         "--handout",

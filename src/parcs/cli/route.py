@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from parcs.cli._common import echo, load_graph, output_file, parse_place_or_point, print_json
+from parcs.cli._common import (
+    add_profile_option,
+    add_snap_option,
+    echo,
+    load_graph,
+    output_file,
+    parse_place_or_point,
+    print_json,
+)
 
 if TYPE_CHECKING:
     import argparse
 
     from parcs.routing import Route
-
-_PROFILES = ("walk", "bike", "ebike")
 
 
 def register(sub: Any) -> None:  # noqa: ANN401
@@ -23,9 +29,8 @@ def register(sub: Any) -> None:  # noqa: ANN401
     )
     p.add_argument("orig", metavar="FROM", help='place name or "lat,lon"')
     p.add_argument("dest", metavar="TO", help='place name or "lat,lon"')
-    p.add_argument(
-        "--profile", default="bike", choices=_PROFILES, help="travel profile (default bike)"
-    )
+    add_profile_option(p)
+    add_snap_option(p)
     p.add_argument(
         "--via",
         action="extend",
@@ -46,9 +51,8 @@ def register(sub: Any) -> None:  # noqa: ANN401
     )
     q.add_argument("start", metavar="FROM", help='place name or "lat,lon"')
     q.add_argument("--km", type=float, required=True, help="target loop length in km")
-    q.add_argument(
-        "--profile", default="bike", choices=_PROFILES, help="travel profile (default bike)"
-    )
+    add_profile_option(q)
+    add_snap_option(q)
     q.add_argument("--n", type=int, default=3, help="number of loops (default 3)")
     q.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     q.add_argument("--gpx", metavar="FILE", help="write the best loop as GPX")
@@ -96,6 +100,7 @@ def run_route(args: argparse.Namespace) -> int:
         profile=args.profile,
         via=[parse_place_or_point(v) for v in args.via],
         avoid_connectors=args.avoid_connectors,
+        max_snap_m=args.max_snap_m,
     )
     if gpx:
         r.to_gpx(gpx)
@@ -123,6 +128,7 @@ def run_loop(args: argparse.Namespace) -> int:
         profile=args.profile,
         n=args.n,
         seed=args.seed,
+        max_snap_m=args.max_snap_m,
     )
     if gpx:
         loops[0].to_gpx(gpx)

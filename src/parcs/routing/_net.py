@@ -185,26 +185,30 @@ class Net:
             msg = f"`{what}` point must be two numbers (lon, lat), got {loc!r}"
             raise ValidationError(msg) from None
         if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180):  # noqa: PLR2004
-            msg = f"`{what}` point {loc!r} is not a valid (lon, lat) in degrees"
+            msg = (
+                f"`{what}` point {loc!r} is not a valid point: longitude {lon:g} must be a "
+                f"number in [-180, 180] and latitude {lat:g} a number in [-90, 90] "
+                "(points are (lon, lat) in degrees)"
+            )
             raise ValidationError(msg)
         if not -90 <= lat <= 90:  # noqa: PLR2004
             msg = (
-                f"`{what}` point {loc!r} has latitude {lat} outside [-90, 90]; "
-                "points are (lon, lat)"
+                f"`{what}` point {loc!r} has latitude {lat:g} outside [-90, 90] "
+                "(points are (lon, lat) in degrees)"
             )
             raise ValidationError(msg)
         x, y = to_projected(self.G, lon, lat)
         label = f"{lat:.5f},{lon:.5f}"
         try:
             snap = self.index.snap(
-                x, y, max_snap_m=self.max_snap_m, label=f"`{what}` ({lon:g}, {lat:g})"
+                x, y, max_snap_m=self.max_snap_m, label=f"`{what}` (lon {lon:g}, lat {lat:g})"
             )
         except SnapError as err:
             msg = f"{err} (points are (lon, lat) in degrees)"
             if -90 <= lon <= 90:  # noqa: PLR2004 - could the two numbers be swapped?
                 sx, sy = to_projected(self.G, lat, lon)
                 if self.index.distance(sx, sy) <= self.max_snap_m:
-                    msg += f"; ({lat:g}, {lon:g}) is on the network: are lon and lat swapped?"
+                    msg += f"; (lon {lat:g}, lat {lon:g}) is on the network: are lon and lat swapped?"
             raise SnapError(msg, distance_m=err.distance_m) from None
         ui, vi = self.node_index(snap.u), self.node_index(snap.v)
         arcs = (self.find_arc(ui, vi, snap.key), self.find_arc(vi, ui, snap.key))
@@ -354,7 +358,7 @@ class Net:
                 msg = (
                     f"no route from {o.label!r} to {d.label!r} without gap connectors: "
                     "they are joined only through connectors (paths not built yet); "
-                    "use avoid_connectors=False to allow them"
+                    "allow them with `avoid_connectors=False`"
                 )
                 raise NoPathError(msg, reason="connectors")
         reached = int(np.isfinite(dist).sum())
