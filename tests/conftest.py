@@ -16,10 +16,22 @@ est_length = 1000 × 1.5 (detour factor of this fixture).
 
 from __future__ import annotations
 
+import os
+
 import networkx as nx
 import pytest
+from hypothesis import settings
 from pyproj import Transformer
 from shapely.geometry import LineString
+
+# Property tests: 200 examples each in CI (`CI` set, as in .ci/run), 50 on a developer's
+# machine; `HYPOTHESIS_PROFILE=ci` asks for the CI count locally. Tests do not set their own
+# max_examples below 200, so the profile decides.
+settings.register_profile("ci", max_examples=200, deadline=None, derandomize=True)
+settings.register_profile("dev", max_examples=50, deadline=None)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 X0, Y0 = 690_000.0, 7_032_000.0
 DETOUR = 1.5
@@ -80,4 +92,3 @@ def artois() -> nx.MultiDiGraph:
     import parcs  # noqa: PLC0415
 
     return parcs.load_network()
-

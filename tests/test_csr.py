@@ -19,7 +19,7 @@ from parcs.errors import DataError, NodeNotFoundError, ValidationError
 from parcs.graph import add_reverse_edges
 from parcs.profiles import PROFILES
 
-SETTINGS = settings(deadline=None, derandomize=True, max_examples=40)
+SETTINGS = settings(deadline=None, derandomize=True)
 NO_T = np.empty(0, dtype=np.int64)
 NO_MASK = np.empty(0, dtype=np.bool_)
 

@@ -263,7 +263,7 @@ def random_graphs(draw):
 SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
 
 
-@settings(deadline=None, max_examples=60, suppress_health_check=SLOW_OK)
+@settings(deadline=None, suppress_health_check=SLOW_OK)
 @given(G=random_graphs())
 def test_random_graphs_round_trip(G):
     with tempfile.TemporaryDirectory() as folder:
@@ -796,7 +796,7 @@ def test_a_pickle_is_never_loaded(tmp_path):
     assert not marker.exists()
 
 
-@settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     flips=st.lists(
         st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=8

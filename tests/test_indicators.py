@@ -283,14 +283,14 @@ def check_all(got, want):
             assert g == pytest.approx(value, rel=REL, abs=1e-12), key
 
 
-@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(instance())
 def test_every_indicator_matches_the_reference_on_place_pairs(inst):
     G, places = inst
     check_all(metrics(G, places=places), ref.metrics(G, places))
 
 
-@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(instance(), st.sampled_from([300.0, 500.0]))
 def test_every_indicator_matches_the_reference_on_node_pairs(inst, buffer_m):
     G, places = inst
@@ -300,7 +300,7 @@ def test_every_indicator_matches_the_reference_on_node_pairs(inst, buffer_m):
     )
 
 
-@settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(instance(), st.integers(2, 4), st.integers(0, 3))
 def test_seeded_samples_match_the_reference(inst, k, seed):
     G, places = inst
@@ -335,7 +335,7 @@ def test_seeded_samples_match_the_reference(inst, k, seed):
         ), key
 
 
-@settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(instance(), st.data())
 def test_extra_edges_match_the_reference(inst, data):
     G, places = inst

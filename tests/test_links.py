@@ -319,7 +319,7 @@ def test_no_places_falls_back_to_node_sample():
 # ------------------------------------------------------------------------------------------
 # property tests: exact benefit vs networkx recomputation; distances never increase
 # ------------------------------------------------------------------------------------------
-@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(random_instance(), st.sampled_from([CAP, 2500.0]))
 def test_benefit_equals_networkx_recomputation(inst, cap):
     G, places = inst
@@ -350,7 +350,7 @@ def _brute_force(G, places, cands, budget_m):
     return best
 
 
-@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(random_instance(), st.sampled_from([0.5, 1.5, 3.0]))
 def test_greedy_vs_brute_force(inst, budget_km):
     G, places = inst
@@ -581,7 +581,7 @@ def mixed_instance(draw):
     return kinds_graph(coords, edges)
 
 
-@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(mixed_instance(), st.sampled_from([800.0, 2500.0]), st.sampled_from([1.5, 2.0]))
 def test_connections_match_the_definition(G, max_m, d_min):
     # a 1 mm straight radius leaves only the connections; cluster_m=0 keeps every pair

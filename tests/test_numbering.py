@@ -20,7 +20,7 @@ from parcs.junctions import numbering as _numbering
 from parcs.errors import NumberingError
 from parcs.junctions import number_junctions
 
-SETTINGS = settings(max_examples=40, deadline=None, derandomize=True)
+SETTINGS = settings(deadline=None, derandomize=True)
 
 
 def brute_conflicts(xy, links, min_reuse_m, *, distinct_neighbours=True):

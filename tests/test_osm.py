@@ -642,7 +642,7 @@ def test_classification_matches_reference(tags: dict[str, str]) -> None:
     assert classify_tags(tags) == ref_kind(tags)
 
 
-@settings(max_examples=100, deadline=None, derandomize=True)
+@settings(deadline=None, derandomize=True)
 @given(tag_dicts)
 def test_precedence_properties(tags: dict[str, str]) -> None:
     kind = classify_tags(tags)
@@ -659,7 +659,7 @@ def test_precedence_properties(tags: dict[str, str]) -> None:
 coords = st.floats(min_value=-500, max_value=500, allow_nan=False)
 
 
-@settings(max_examples=60, deadline=None, derandomize=True)
+@settings(deadline=None, derandomize=True)
 @given(
     st.lists(st.tuples(coords, coords), min_size=2, max_size=6, unique=True),
     st.lists(st.tuples(coords, coords), min_size=2, max_size=6, unique=True),

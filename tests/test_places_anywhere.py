@@ -249,7 +249,7 @@ def osm_like_instance(draw):
     return G
 
 
-@settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(osm_like_instance())
 def test_osm_kinds_and_missing_population_on_random_graphs(G):
     places = parcs.places(G)

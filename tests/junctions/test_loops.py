@@ -98,7 +98,7 @@ def test_loops_deterministic_by_seed(grid_net):
     assert len(seeds) > 1  # other seeds find other loops
 
 
-@settings(deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(km=st.floats(6.0, 24.0), seed=st.integers(0, 1000), start=st.integers(0, 48))
 def test_loops_meet_their_constraints_or_none_exists(grid_net, km, seed, start):
     """On the 6 x 6 km grid of 1 km links, a closed walk has an even number of km (the grid

@@ -67,7 +67,7 @@ def design(G, **kw):
         raise
 
 
-@settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 10_000),
     n=st.integers(6, 70),
@@ -97,7 +97,7 @@ def test_random_meshes(seed, n, side, extra, network, min_link, mesh, prune):
     assert net.report["km_links"] == pytest.approx(net.links["length_m"].sum() / 1000)
 
 
-@settings(deadline=None, max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), unbuilt=st.floats(0.1, 0.6))
 def test_gap_connectors_only_with_built_only_false(seed, unbuilt):
     G = random_mesh(seed, 40, 6000.0, 0.4, unbuilt=unbuilt)
@@ -147,7 +147,7 @@ def test_short_spur_dropped_and_bare_ring_cut_in_three():
     assert sorted(net.links["length_m"].round(0)) == [5000.0, 5000.0, 6000.0]
 
 
-@settings(deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), n=st.integers(20, 80), extra=st.floats(0.2, 0.9))
 def test_cleanup_rules_hold(seed, n, extra):
     """After the design, checked on the link graph with networkx (independent of the code):

@@ -15,7 +15,7 @@ from parcs._kernels.astar import astar, astar_multi, bidirectional_dijkstra, rev
 from parcs._kernels.dijkstra import dijkstra
 from parcs._kernels.paths import path_arcs
 
-SETTINGS = settings(deadline=None, derandomize=True, max_examples=60)
+SETTINGS = settings(deadline=None, derandomize=True)
 
 
 def h_scale_of(g):

@@ -9,7 +9,7 @@ from tests import naive
 
 from parcs._kernels.components import connected_components
 
-SETTINGS = settings(deadline=None, derandomize=True, max_examples=60)
+SETTINGS = settings(deadline=None, derandomize=True)
 
 
 @SETTINGS

@@ -16,7 +16,7 @@ from parcs._kernels import NO_PRED, UNREACHABLE
 from parcs._kernels.dijkstra import dijkstra
 from parcs._kernels.paths import path_arcs
 
-SETTINGS = settings(deadline=None, derandomize=True, max_examples=60)
+SETTINGS = settings(deadline=None, derandomize=True)
 NO_T = np.empty(0, dtype=np.int64)
 NO_MASK = np.empty(0, dtype=np.bool_)
 

@@ -50,7 +50,7 @@ def scipy_matrix(n, tails, heads, wts, extra=()):
     return sp_dijkstra(mat, directed=True)
 
 
-@settings(max_examples=40, deadline=None, derandomize=True)
+@settings(deadline=None, derandomize=True)
 @given(graphs(), st.data())
 def test_distance_rows_matches_scipy(g, data):
     n, indptr, heads, wts, tails = g
@@ -83,7 +83,7 @@ def test_distance_rows_matches_scipy(g, data):
         np.testing.assert_allclose(got[i], expect, rtol=1e-12)
 
 
-@settings(max_examples=40, deadline=None, derandomize=True)
+@settings(deadline=None, derandomize=True)
 @given(graphs(), st.data())
 def test_link_gains_and_relax_match_recomputation(g, data):
     n, indptr, heads, wts, tails = g

@@ -13,7 +13,7 @@ from tests import naive
 
 from parcs._kernels.many import many_to_many
 
-SETTINGS = settings(deadline=None, derandomize=True, max_examples=60)
+SETTINGS = settings(deadline=None, derandomize=True)
 
 
 @SETTINGS

@@ -18,7 +18,7 @@ from parcs._kernels.many import many_to_many
 from parcs._kernels.paths import path_arcs, path_nodes, tail_of
 from parcs._kernels.prefetch import PREFETCH_MIN_ARCS, prefetch
 
-SETTINGS = settings(deadline=None, derandomize=True, max_examples=60)
+SETTINGS = settings(deadline=None, derandomize=True)
 
 
 @SETTINGS

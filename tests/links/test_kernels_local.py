@@ -20,7 +20,7 @@ from parcs._kernels.local import decluster, local_efficiency, pair_distances, pl
 from tests.naive import dijkstra, graphs
 
 SETTINGS = settings(
-    max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
 )
 
 

@@ -490,7 +490,7 @@ def random_layer(segs: list) -> gpd.GeoDataFrame:
     )
 
 
-@settings(deadline=None, max_examples=80, derandomize=True)
+@settings(deadline=None, derandomize=True)
 @given(st.lists(segment, min_size=1, max_size=14))
 def test_random_layers(segs: list) -> None:
     layer = random_layer(segs)
@@ -510,7 +510,7 @@ def test_random_layers(segs: list) -> None:
         )
 
 
-@settings(deadline=None, max_examples=40, derandomize=True)
+@settings(deadline=None, derandomize=True)
 @given(
     st.lists(segment, min_size=1, max_size=12),
     st.tuples(st.integers(0, 6), st.integers(0, 6), st.integers(1, 7), st.integers(1, 7)),
