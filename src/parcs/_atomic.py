@@ -84,6 +84,38 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
                 Path(f"{tmp}{end}").unlink()
 
 
+@contextlib.contextmanager
+def atomic_gdal_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """:func:`atomic_path` for GDAL writers (GeoPackage, GeoJSON through pyogrio).
+
+    A GDAL failure while writing (a full disk, an unwritable folder: GDAL reports them as
+    ``pyogrio.errors`` such as "no such table: gpkg_contents") becomes an ``OSError`` naming
+    `path`, like any other failed write; the temporary file is removed.
+
+    Raises
+    ------
+    OSError
+        As :func:`atomic_path`, and if GDAL fails to write the file.
+    """
+    import pyogrio.errors  # noqa: PLC0415 - only the writers need it
+
+    gdal_errors = (
+        pyogrio.errors.DataSourceError,
+        pyogrio.errors.DataLayerError,
+        pyogrio.errors.FeatureError,
+        pyogrio.errors.FieldError,
+        pyogrio.errors.GeometryError,
+        pyogrio.errors.CRSError,
+    )
+    with atomic_path(path) as tmp:
+        try:
+            yield tmp
+        except gdal_errors as err:
+            reason = " ".join(str(err).split())[:160]
+            msg = f"the GDAL writer failed ({reason}); check the free space and the folder"
+            raise OSError(errno.EIO, msg, str(path)) from err
+
+
 def write_text(path: str | os.PathLike[str], text: str) -> Path:
     """Write `text` (UTF-8) to `path` atomically and return the path."""
     with atomic_path(path) as tmp:

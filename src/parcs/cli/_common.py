@@ -222,3 +222,12 @@ def _check_writable(folder: Path, text: str, flag: str) -> None:
     if not os.access(existing, os.W_OK | os.X_OK):
         msg = f"`{flag}` {text!r}: the folder {str(existing)!r} is not writable"
         raise ValidationError(msg)
+    if existing == folder:  # try it: permissions do not tell everything (/proc, read-only mounts)
+        import tempfile  # noqa: PLC0415
+
+        try:
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".parcs-probe-"):
+                pass
+        except OSError as err:
+            msg = f"`{flag}` {text!r}: cannot write in {str(folder)!r} ({err.strerror or err})"
+            raise ValidationError(msg) from None

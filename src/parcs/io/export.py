@@ -14,11 +14,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-
 import numpy as np
 import shapely
 
-from parcs._atomic import atomic_path, write_text
+from parcs._atomic import atomic_gdal_path, atomic_path, write_text
 from parcs._log import logger
 from parcs.errors import ValidationError
 from parcs.graph import graph_crs, validate_graph
@@ -216,7 +215,7 @@ def save_layers(
     if fmt == "gpkg":
         if path.suffix.lower() != ".gpkg":
             path = path.with_suffix(".gpkg")
-        with atomic_path(path) as tmp:
+        with atomic_gdal_path(path) as tmp:
             for name, gdf in todo.items():
                 gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
         written.append(path)
@@ -226,7 +225,7 @@ def save_layers(
             target = folder / f"{name}.geojson" if folder is not None else path
             if folder is None and len(todo) > 1:
                 target = path.with_name(f"{path.stem}_{name}.geojson")
-            with atomic_path(target) as tmp:
+            with atomic_gdal_path(target) as tmp:
                 gdf.to_crs("EPSG:4326").to_file(tmp, driver="GeoJSON", engine="pyogrio")
             written.append(target)
     logger.info("save_layers: wrote %s (%s)", ", ".join(map(str, written)), ", ".join(todo))

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
-from parcs._atomic import atomic_path
+from parcs._atomic import atomic_gdal_path
 from parcs._log import logger
 from parcs.errors import DataError, ValidationError
 from parcs.graph import graph_crs, validate_graph
@@ -492,8 +492,9 @@ def save_graph(G: nx.MultiDiGraph, path: str | Path) -> Path:
     ValidationError
         If `G` breaks the graph contract, or holds an attribute that cannot be stored (a set,
         a geometry elsewhere than an edge's ``geometry``, a dict with non-string keys...).
-    DataError
-        If the file cannot be written.
+    OSError
+        If the file cannot be written (the folder is not writable, the disk is full); its
+        ``filename`` is `path`, and no partial or temporary file is left behind.
 
     Examples
     --------
@@ -502,7 +503,6 @@ def save_graph(G: nx.MultiDiGraph, path: str | Path) -> Path:
     >>> parcs.save_graph(G, "area.gpkg")  # doctest: +SKIP
     >>> G2 = parcs.load_graph("area.gpkg")  # doctest: +SKIP
     """
-    import pyogrio.errors  # noqa: PLC0415
 
     validate_graph(G)
     path = Path(path)
@@ -514,18 +514,10 @@ def save_graph(G: nx.MultiDiGraph, path: str | Path) -> Path:
         entries, values = _graph_entries(G)
     schema: dict[str, Any] = {layer.name: layer.schema() for layer in layers}
     schema["graph"] = entries
-    try:
-        with atomic_path(path) as tmp:
-            for i, layer in enumerate(layers):
-                layer.write(tmp, crs, append=i > 0)
-            _write_table(tmp, crs, values, schema)
-    except (
-        pyogrio.errors.DataSourceError,
-        pyogrio.errors.DataLayerError,
-        pyogrio.errors.FieldError,
-    ) as err:
-        msg = f"cannot write the saved graph {str(path)!r}: {err}"
-        raise DataError(msg) from err
+    with atomic_gdal_path(path) as tmp:
+        for i, layer in enumerate(layers):
+            layer.write(tmp, crs, append=i > 0)
+        _write_table(tmp, crs, values, schema)
     logger.info(
         "save_graph: wrote %s (%d nodes, %d arcs, %s places)",
         path, len(layers[0].wkb), len(layers[1].wkb),

@@ -186,7 +186,7 @@ class JunctionNetwork:
         """
         from pathlib import Path  # noqa: PLC0415
 
-        from parcs._atomic import atomic_path  # noqa: PLC0415
+        from parcs._atomic import atomic_gdal_path  # noqa: PLC0415
 
         if driver not in {"GPKG", "GeoJSON"}:
             msg = f"`driver` must be 'GPKG' or 'GeoJSON', got {driver!r}"
@@ -195,7 +195,7 @@ class JunctionNetwork:
         junctions = self.junctions.reset_index(drop=True)
         links = self.links.copy()
         if driver == "GPKG":
-            with atomic_path(target) as tmp:
+            with atomic_gdal_path(target) as tmp:
                 junctions.to_file(tmp, layer="junctions", driver="GPKG")
                 links.to_file(tmp, layer="links", driver="GPKG")
             return [str(target)]
@@ -203,7 +203,7 @@ class JunctionNetwork:
         out = []
         for name, gdf in (("junctions", junctions), ("links", links)):
             dest = Path(f"{stem}_{name}.geojson")
-            with atomic_path(dest) as tmp:
+            with atomic_gdal_path(dest) as tmp:
                 gdf.to_crs(4326).to_file(tmp, driver="GeoJSON")
             out.append(str(dest))
         return out
