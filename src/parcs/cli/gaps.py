@@ -128,39 +128,8 @@ def _run_gaps(args: argparse.Namespace, G: Any) -> int:
     if args.out:
         files = write_report(cands, args.out, plan=plan, metrics_table=table, top=args.top)
     if args.json:
-        ccols = [
-            "rank",
-            "id",
-            "u",
-            "v",
-            "source",
-            "from_place",
-            "to_place",
-            "commune",
-            "straight_m",
-            "est_length_m",
-            "network_m",
-            "benefit",
-            "benefit_per_km",
-            "trips_new",
-        ]
-        pcols = [
-            "rank",
-            "id",
-            "u",
-            "v",
-            "source",
-            "from_place",
-            "to_place",
-            "commune",
-            "straight_m",
-            "length_m",
-            "benefit",
-            "benefit_per_km",
-            "trips_new",
-            "cumulative_km",
-            "cumulative_benefit",
-        ]
+        ccols = [c for c in cands.columns if c != "geometry"]  # the table's own columns
+        pcols = [c for c in plan.columns if c != "geometry"]
         print_json(
             {
                 "n_candidates": len(cands),
@@ -258,21 +227,7 @@ def _run_proposed(args: argparse.Namespace, G: Any) -> int:
     if args.out:
         files = write_report(None, args.out, evaluation=ev)
     if args.json:
-        cols = [
-            "feature",
-            "name",
-            "from_place",
-            "to_place",
-            "commune",
-            "length_m",
-            "benefit_alone",
-            "trips_new_alone",
-            "benefit_last",
-            "order",
-            "benefit_in_order",
-            "cumulative_km",
-            "cumulative_benefit",
-        ]
+        cols = [c for c in ev.links.columns if c != "geometry"]
         print_json(
             {
                 "n_proposed": len(ev.links),
