@@ -109,7 +109,57 @@ _SUBMODULES = {
     "profiles": "parcs.profiles",
 }
 
-__all__ = ["__version__", "errors", *sorted(_LAZY), *sorted(_SUBMODULES)]
+# spelled out for type checkers (mypy sees the names imported under TYPE_CHECKING as exported);
+# tests/test_api.py checks it is exactly _LAZY and _SUBMODULES
+__all__ = [
+    "__version__",
+    "errors",
+    "CSRGraph",
+    "Isochrone",
+    "JunctionNetwork",
+    "PROFILES",
+    "Profile",
+    "Route",
+    "alternatives",
+    "attach_places",
+    "build_network",
+    "distance_matrix",
+    "evaluate_links",
+    "find_place",
+    "graph_from_lines",
+    "graph_from_osm",
+    "isochrone",
+    "load_graph",
+    "load_network",
+    "metrics",
+    "metrics_table",
+    "missing_links",
+    "places",
+    "places_from_osm",
+    "plan_links",
+    "points_noeuds",
+    "read_node_network",
+    "round_trip",
+    "route",
+    "save_graph",
+    "summary",
+    "validate_graph",
+    "warmup",
+    "csr",
+    "graph",
+    "indicators",
+    "io",
+    "junctions",
+    "lines",
+    "links",
+    "maps",
+    "network",
+    "osm",
+    "profiles",
+    "routing",
+    "settings",
+    "territory",
+]
 
 
 def __getattr__(name: str) -> Any:  # noqa: ANN401
