@@ -10,7 +10,7 @@ from numba import prange
 from parcs._kernels._jit import pjit
 from parcs._kernels.dijkstra import check_nodes, mark_targets, search, search_all
 
-__all__ = ["many_to_many"]
+__all__ = ["group_distances", "many_to_many"]
 
 
 @pjit
@@ -58,4 +58,59 @@ def many_to_many(indptr, indices, weights, sources, targets, cutoff):
             )
         for j in range(t):
             out[i, j] = dist[targets[j]]
+    return out
+
+
+@pjit
+@typing.no_type_check
+def group_distances(  # noqa: PLR0913, PLR0917
+    indptr, indices, weights, src_ptr, src_nodes, src_dist, tgt_ptr, tgt_nodes, tgt_dist, cutoff
+):
+    """Return the float64[r, c] matrix of distances between groups of nodes with offsets.
+
+    Origin group ``i`` is the nodes ``src_nodes[src_ptr[i]:src_ptr[i+1]]`` with starting
+    distances ``src_dist`` (a place's access nodes, or both ends of a snapped edge);
+    destination group ``j`` likewise, with ``tgt_dist`` added on arrival. Entry ``[i, j]``
+    is ``min over s, t of src_dist[s] + d(s, t) + tgt_dist[t]`` (``inf`` if none is reachable
+    within ``cutoff``). One multi-source Dijkstra per origin group, in parallel
+    (``prange``), each stopping once every destination node is settled; only one distance
+    row per thread is alive at a time.
+    """
+    n = indptr.shape[0] - 1
+    check_nodes(src_nodes, n)
+    check_nodes(tgt_nodes, n)
+    r = src_ptr.shape[0] - 1
+    c = tgt_ptr.shape[0] - 1
+    out = np.full((r, c), np.inf)
+    if c == 0 or tgt_nodes.shape[0] == 0:
+        return out
+    mark, n_targets = mark_targets(tgt_nodes, n)
+    no_stop = np.zeros(0, dtype=np.bool_)
+    no_pred = np.zeros(0, dtype=np.int64)
+    for i in prange(r):
+        a = src_ptr[i]
+        b = src_ptr[i + 1]
+        if b == a:
+            continue
+        dist = np.full(n, np.inf)
+        search(
+            indptr,
+            indices,
+            weights,
+            src_nodes[a:b],
+            src_dist[a:b],
+            mark,
+            n_targets,
+            cutoff,
+            no_stop,
+            dist,
+            no_pred,
+        )
+        for j in range(c):
+            best = np.inf
+            for q in range(tgt_ptr[j], tgt_ptr[j + 1]):
+                v = dist[tgt_nodes[q]] + tgt_dist[q]
+                if v < best:
+                    best = v
+            out[i, j] = best
     return out
