@@ -19,9 +19,7 @@ def reference_chains(segs, sigs, keep):
     for j, (a, b) in enumerate(segs):
         adj[a].append(j)
         adj[b].append(j)
-    end = {
-        n: len(inc) != 2 or n in keep or sigs[inc[0]] != sigs[inc[1]] for n, inc in adj.items()
-    }
+    end = {n: len(inc) != 2 or n in keep or sigs[inc[0]] != sigs[inc[1]] for n, inc in adj.items()}
     visited = [False] * len(segs)
     chains = []
 

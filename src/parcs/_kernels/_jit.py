@@ -35,7 +35,9 @@ from pathlib import Path
 import numba
 from numba.core import event as _event
 
-__all__ = ["CACHE", "clear_stale_cache", "jit", "pjit", "set_compile_notice"]
+from parcs._log import compile_notice
+
+__all__ = ["CACHE", "clear_stale_cache", "jit", "pjit"]
 
 CACHE: bool = os.environ.get("PARCS_NUMBA_CACHE", "1").strip().lower() not in {
     "0",
@@ -45,11 +47,7 @@ CACHE: bool = os.environ.get("PARCS_NUMBA_CACHE", "1").strip().lower() not in {
 }
 
 _STAMP = "parcs-kernels.sha1"
-_OFF = {"0", "false", "no", "off"}
-_notice = {
-    "enabled": os.environ.get("PARCS_COMPILE_NOTICE", "1").strip().lower() not in _OFF,
-    "shown": False,
-}
+_shown = {"compile": False}
 
 
 def _digest(folder: Path) -> str:
@@ -133,21 +131,16 @@ if CACHE and not numba.config.DISABLE_JIT:
         )
 
 
-def set_compile_notice(enabled: bool) -> None:  # noqa: FBT001
-    """Turn the one-line "compiling routing kernels" notice on stderr on or off."""
-    _notice["enabled"] = bool(enabled)
-
-
 class _CompileNotice(_event.Listener):  # type: ignore[misc]
     """Write the notice once per process, when numba starts compiling a parcs kernel."""
 
     def on_start(self, ev: _event.Event) -> None:
-        if _notice["shown"] or not _notice["enabled"]:
+        if _shown["compile"] or not compile_notice():
             return
         func = getattr((ev.data or {}).get("dispatcher"), "py_func", None)
         if not getattr(func, "__module__", "").startswith("parcs._kernels"):
             return
-        _notice["shown"] = True
+        _shown["compile"] = True
         why = "first run only" if CACHE else "numba's cache is off, so in every process"
         sys.stderr.write(f"parcs: compiling routing kernels, {why} (a few seconds)\n")
         sys.stderr.flush()

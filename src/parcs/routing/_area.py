@@ -33,6 +33,8 @@ def sub_lines(
 
     As ``shapely.ops.substring(line, lo * L, hi * L)``: the interpolated start point, the
     vertices strictly between, the interpolated end point. Lines of length 0 give None.
+    Vertex distances are summed along all the lines at once, so a vertex closer to a cut than
+    about ``1e-16`` times the summed length of the lines may land on either side of it.
     """
     lines = np.asarray(lines, dtype=object)
     if len(lines) == 0:
@@ -85,7 +87,7 @@ def reach_polygon(lines: npt.NDArray[np.object_], buffer_m: float) -> shapely.Ge
     (``scipy.ndimage.distance_transform_edt``). The cells are merged row by row into
     rectangles, unioned, and simplified by half a cell. The result lies between the exact
     buffers of `lines` by ``buffer_m - 1.5 cells`` and ``buffer_m + 1.5 cells`` (checked in
-    ``tests/routing/test_isochrone_scale.py``), so every line is inside.
+    ``tests/routing/test_area.py``), so every line is inside.
     """
     from scipy import ndimage  # noqa: PLC0415 - heavy, only for isochrones
 
