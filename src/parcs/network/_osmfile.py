@@ -37,7 +37,6 @@ from parcs.errors import DataError, ValidationError
 if TYPE_CHECKING:
     import os
 
-    import numpy.typing as npt
 
 __all__ = [
     "REF_KEYS",

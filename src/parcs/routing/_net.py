@@ -141,11 +141,6 @@ class Net:
     def node_index(self, node_id: int) -> int:
         return int(self.csr.index_of(np.asarray([node_id], dtype=np.int64))[0])
 
-    def arc_edge(self, a: int) -> tuple[int, int, int]:
-        """Return the (u_id, v_id, key) of arc `a`."""
-        ids = self.csr.node_ids
-        return int(ids[self.tail(a)]), int(ids[self.indices[a]]), int(self.csr.arc_key[a])
-
     def find_arc(self, u_idx: int, v_idx: int, key: int) -> int:
         lo, hi = int(self.indptr[u_idx]), int(self.indptr[u_idx + 1])
         for a in range(lo, hi):
@@ -170,13 +165,6 @@ class Net:
         return np.column_stack(
             (ids[self.tails[canon]], ids[self.indices[canon]], self.csr.arc_key[canon])
         ).astype(np.int64)
-
-    def canonical(self, a: int) -> tuple[tuple[int, int, int], bool]:
-        """Return the undirected edge key of arc `a` and whether the arc runs reversed."""
-        u, v, k = self.arc_edge(a)
-        if u <= v:
-            return (u, v, k), False
-        return (v, u, k), True
 
     # locations --------------------------------------------------------------------------
     def resolve(self, loc: Any, what: str) -> Endpoint:  # noqa: ANN401

@@ -249,16 +249,22 @@ def distance_matrix(
     w = net.weight(weight)
     o_eps = _endpoints(net, origins, "origins")
     d_eps = _endpoints(net, destinations, "destinations")
-    from parcs._kernels.many import group_distances  # noqa: PLC0415 - loads numba
+    import numba  # noqa: PLC0415 - loaded by the kernel anyway
 
-    out = group_distances(
-        net.indptr,
-        net.indices,
-        w,
-        *_groups(net, o_eps, w, as_origin=True),
-        *_groups(net, d_eps, w, as_origin=False),
-        math.inf,
-    )
+    from parcs._kernels.many import group_distances  # noqa: PLC0415
+
+    chunk = numba.set_parallel_chunksize(1)  # origins scheduled one at a time (dynamic)
+    try:
+        out = group_distances(
+            net.indptr,
+            net.indices,
+            w,
+            *_groups(net, o_eps, w, as_origin=True),
+            *_groups(net, d_eps, w, as_origin=False),
+            math.inf,
+        )
+    finally:
+        numba.set_parallel_chunksize(chunk)
     _direct_pairs(net, o_eps, d_eps, w, out)
     return pd.DataFrame(out, index=[e.label for e in o_eps], columns=[e.label for e in d_eps])
 
