@@ -690,7 +690,7 @@ def main(argv=None):
     md.append(
         "`CSRGraph.nbytes` counts every array the graph holds: per node indptr, x, y, "
         "node_ids and the sorted id lookup (48 B); per arc indices (int64), arc_key (int32), "
-        "the connector mask and every weight (the synthetic graphs carry only `length`; "
+        "the connector mask, the kind code (uint8) and every weight (the synthetic graphs carry only `length`; "
         "arc tails are derived from indptr, not stored). *core* = indptr + indices + x + y "
         "+ one weight, what a query reads. "
         "networkx = tracemalloc growth while building an osmnx-style MultiDiGraph "

@@ -1,133 +1,27 @@
 """Open parcs maps in a real headless Chromium, offline, and check what it renders.
 
-Needs Debian's ``chromium`` package. Without it the tests are skipped, unless ``CI`` is set, in
-which case they fail (CI must install it).
+Needs Debian's ``chromium`` package (helpers in ``tests/maps/browser.py``). Without it the
+tests are skipped, unless ``CI`` is set, in which case they fail (CI must install it).
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import struct
-import subprocess
 import zlib
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
+from tests.maps.browser import decode_png, probe, run_chromium
 
 import parcs
 from parcs import maps
 
-if TYPE_CHECKING:
-    from pathlib import Path
-
 pytestmark = pytest.mark.browser
 
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--disable-dev-shm-usage",
-    "--hide-scrollbars",
-)
-TIMEOUT_S = 90
 CAVALIER_RGB = (0x2E, 0x7D, 0x32)
-
-
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        path = shutil.which(name)
-        if path:
-            return path
-    if os.environ.get("CI"):
-        pytest.fail("chromium is not installed but CI is set: install Debian's `chromium`")
-    pytest.skip("chromium is not installed (apt-get install chromium); CI is not set")
-    raise AssertionError  # unreachable
-
-
-def _run_chromium(tmp_path: Path, page: Path, *extra: str) -> subprocess.CompletedProcess[bytes]:
-    profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
-    profile.mkdir()
-    cmd = [
-        "timeout",
-        "--kill-after=10",
-        str(TIMEOUT_S),
-        _chromium(),
-        *FLAGS,
-        f"--user-data-dir={profile}",
-        "--virtual-time-budget=5000",
-        "--enable-logging=stderr",
-        "--v=0",
-        *extra,
-        page.resolve().as_uri(),
-    ]
-    proc = subprocess.run(cmd, capture_output=True, timeout=TIMEOUT_S + 20, check=False)
-    stderr = proc.stderr.decode(errors="replace")
-    assert proc.returncode == 0, stderr[-2000:]
-    js_errors = [line for line in stderr.splitlines() if "CONSOLE" in line and "Uncaught" in line]
-    assert not js_errors, js_errors
-    return proc
-
-
-def decode_png(data: bytes) -> np.ndarray:  # noqa: C901, PLR0912
-    """Decode an 8-bit, non-interlaced RGB/RGBA PNG into an (h, w, channels) uint8 array."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    pos, idat, header = 8, [], None
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        ctype = data[pos + 4 : pos + 8]
-        body = data[pos + 8 : pos + 8 + length]
-        if ctype == b"IHDR":
-            header = struct.unpack(">IIBBBBB", body)
-        elif ctype == b"IDAT":
-            idat.append(body)
-        elif ctype == b"IEND":
-            break
-        pos += 12 + length
-    assert header is not None
-    width, height, depth, color, _comp, _filt, interlace = header
-    assert depth == 8, header
-    assert interlace == 0, header
-    assert color in (2, 6), header
-    bpp = 3 if color == 2 else 4
-    raw = np.frombuffer(zlib.decompress(b"".join(idat)), dtype=np.uint8)
-    stride = width * bpp
-    rows = raw.reshape(height, stride + 1)
-    out = np.zeros((height, stride), dtype=np.int32)
-    prev = np.zeros(stride, dtype=np.int32)
-    for y in range(height):
-        ftype, line = rows[y, 0], rows[y, 1:].astype(np.int32)
-        if ftype == 0:
-            cur = line
-        elif ftype == 2:
-            cur = (line + prev) % 256
-        elif ftype == 1:
-            cur = line.copy()
-            for x in range(bpp, stride):
-                cur[x] = (cur[x] + cur[x - bpp]) % 256
-        else:
-            cur = np.zeros(stride, dtype=np.int32)
-            for x in range(stride):
-                a = cur[x - bpp] if x >= bpp else 0
-                b = prev[x]
-                if ftype == 3:
-                    cur[x] = (line[x] + (a + b) // 2) % 256
-                else:  # Paeth
-                    c = prev[x - bpp] if x >= bpp else 0
-                    p = a + b - c
-                    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                    pred = a if (pa <= pb and pa <= pc) else (b if pb <= pc else c)
-                    cur[x] = (line[x] + pred) % 256
-        out[y] = cur
-        prev = cur
-    return out.reshape(height, width, bpp).astype(np.uint8)
+COMMUNE_FILL_RGB = (0xF8, 0xF6, 0xF0)  # parcs.css / parcs.js base map
+BACKGROUND_RGB = (0xDF, 0xE3, 0xDA)  # .parcs-notiles
 
 
 def test_png_decoder_on_known_image():
@@ -183,24 +77,87 @@ def test_dom_offline(tmp_path, network, junction_net, a_route, tiles):
     page = maps.save_map(
         network, tmp_path / "map.html", tiles=tiles, junctions=junction_net, routes=[a_route]
     )
-    proc = _run_chromium(tmp_path, page, "--dump-dom")
+    proc = run_chromium(tmp_path, page, "--dump-dom")
     dom = proc.stdout.decode("utf-8")
     assert "leaflet-container" in dom
     n_paths = len(re.findall(r'<path[^>]*class="[^"]*leaflet-interactive', dom))
     expected = _expected_paths(network)
-    # network edges + parks, plus the route line (junction links are a hidden layer)
+    # network edges + parks, plus the route line (junction links are a hidden layer; the base
+    # map's outlines are not interactive)
     assert n_paths == expected + 1
     n_junctions = len(re.findall(r'class="parcs-junction"', dom))
     assert n_junctions == len(junction_net.junctions)
     assert len(re.findall(r'class="parcs-endpoint"', dom)) == 2
     assert "parcs-legend" in dom
     assert "leaflet-control-layers" in dom
+    labels = re.findall(r'<span class="parcs-label[^"]*">([^<]*)</span>', dom)
+    communes = parcs.places(network, kind="commune")
+    if tiles is None:  # the offline base map names every commune
+        assert sorted(labels) == sorted(communes["name"])
+    else:
+        assert labels == []
+
+
+def test_every_tooltip_and_popup_opens(tmp_path, network, junction_net, a_route):
+    """Each network edge's tooltip, each junction's, each park's popup show their text."""
+    gaps = parcs.missing_links(network)
+    page = maps.save_map(
+        network,
+        tmp_path / "map.html",
+        tiles=None,
+        junctions=junction_net,
+        routes=[a_route],
+        links=gaps,
+    )
+    seen = probe(tmp_path, page)
+    texts = seen["texts"]
+    n_edges = sum(1 for u, v, _k in network.edges(keys=True) if u < v)
+    assert sum(t.startswith(("Name", "Kind")) for t in texts) >= n_edges
+    junction_tips = [t for t in texts if t.startswith("Point-nœud ")]
+    assert len(junction_tips) == len(junction_net.junctions)
+    terrils = parcs.places(network, kind="terril")
+    for name in terrils["name"].head(5):
+        assert any(t.startswith(f"Name{name}") for t in texts), name
+    # missing-link popups carry the commune column of parcs.missing_links
+    assert any(f"Commune{gaps['commune'].iloc[0]}" in t for t in texts)
+    assert "Lens → Liévin" in " ".join(texts)
+    assert seen["pwned"] is None
+
+
+def _colour_share(rgb: np.ndarray, colour: tuple[int, int, int], tol: int = 6) -> float:
+    return float((np.abs(rgb - np.array(colour)).max(axis=-1) <= tol).mean())
+
+
+def test_offline_screenshot_shows_towns(tmp_path, network, junction_net):
+    """The README's map (docs/screenshot.png), offline: a trail map with the towns' names."""
+    route = parcs.route(network, "Parc de la Lawe", "Calonnix - Parc de la clarence")
+    page = maps.save_map(
+        network, tmp_path / "map.html", tiles=None, routes=[route], junctions=junction_net
+    )
+    size = "--window-size=1000,640"
+    seen = probe(tmp_path, page, size)
+    communes = set(parcs.places(network, kind="commune")["name"])
+    shown = set(seen["shownLabels"])
+    assert len(shown) >= 10, shown  # town names are in view, not only in the DOM
+    assert shown <= communes
+    assert {"Bruay-la-Buissière", "Auchel", "Labeuvrière"} <= shown  # towns along this route
+    assert "Mission Bassin Minier" in seen["attribution"]
+    png = tmp_path / "shot.png"
+    run_chromium(tmp_path, page, f"--screenshot={png}", size)
+    rgb = decode_png(png.read_bytes())[..., :3].astype(np.int32)
+    assert rgb.shape[:2] == (640, 1000)
+    assert len(np.unique(rgb.reshape(-1, 3), axis=0)) > 200  # not a blank or flat image
+    assert _colour_share(rgb, COMMUNE_FILL_RGB) > 0.25  # communes drawn, as the base
+    assert _colour_share(rgb, BACKGROUND_RGB) < 0.5
+    assert _colour_share(rgb, CAVALIER_RGB, tol=24) > 0.002  # the network on top
+    dark = (rgb.max(axis=-1) < 90).mean()  # label text, junction numbers, outlines
+    assert dark > 0.002
 
 
 def test_screenshot_not_blank(tmp_path, network, a_route):
     page = maps.save_map(network, tmp_path / "map.html", tiles=None, routes=[a_route])
     png = tmp_path / "shot.png"
-    _run_chromium(tmp_path, page, f"--screenshot={png}", "--window-size=800,600")
+    run_chromium(tmp_path, page, f"--screenshot={png}", "--window-size=800,600")
     img = decode_png(png.read_bytes())
     assert img.shape[:2] == (600, 800)
     rgb = img[..., :3].astype(np.int32)

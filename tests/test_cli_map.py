@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import re
 
 import geopandas as gpd
 import pyogrio
 import pytest
+from tests.maps.pages import basemap, layer_calls, network_edges
 
 import parcs
-from parcs.cli import map as map_cmd
 from parcs.cli import main
+from parcs.cli import map as map_cmd
 
 
 def run(argv: list[str]) -> int:
@@ -34,12 +34,11 @@ def test_map_network_only(tmp_path, capsys, network):
     assert "map written to" in capsys.readouterr().out
     assert "tile.openstreetmap.org" not in page
     assert out.stat().st_size < 5_000_000
-    n_features = sum(
-        len(json.loads(b)["features"])
-        for b in re.findall(r"geo_json_\w+_add\((\{.*\})\);\s*$", page, re.MULTILINE)
-        if '"built"' in b
-    )
+    n_features = sum(len(edges) for edges in network_edges(page).values())
     assert n_features == undirected_count(network)
+    base = basemap(page)  # no tiles: the offline base map with the communes' names
+    communes = parcs.places(network, kind="commune")
+    assert set(base["labels"]["name"]) == set(communes["name"])
 
 
 def test_map_route_nodes_gaps(tmp_path, capsys, network):
@@ -65,10 +64,12 @@ def test_map_route_nodes_gaps(tmp_path, capsys, network):
     assert f"Length: {route.length_m / 1000:.2f} km" in page
     assert f"route: {route.length_m / 1000:.2f} km" in capsys.readouterr().out
     net = parcs.points_noeuds(network)
-    assert page.count('class=\\"parcs-junction\\"') == len(net.junctions)
+    (junctions,) = layer_calls(page, "junctions")
+    assert len(junctions["number"]) == len(net.junctions)
     assert json.dumps("Missing links") in page
     assert json.dumps("Communes") in page
     assert "tile.openstreetmap.org" in page
+    assert basemap(page) is None  # tiles: no base map
 
 
 def test_map_loop(tmp_path, network):

@@ -78,9 +78,14 @@ def test_nodes_table_and_min_reuse(capsys):
 def test_nodes_plan_and_strip(tmp_path, capsys):
     G = parcs.load_network()
     net = parcs.points_noeuds(G)
-    expected = net.strip(parcs.route(G, "Parc de la Fossette", "Site du Pays à part"))
+    r = parcs.route(net.graph, "Parc de la Fossette", "Site du Pays à part")
+    expected = net.strip(r)
     assert main(["nodes", "--strip", "Parc de la Fossette", "Site du Pays à part"]) == 0
-    assert capsys.readouterr().out.strip() == expected
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == expected
+    between = sum(float(p.split("(")[1].split(" km")[0]) for p in expected.split(" → ")[1:])
+    assert lines[1].startswith(f"total {r.length_m / 1000:.1f} km (")
+    assert abs(float(lines[1].split("(")[1].split(" km")[0]) - between) < 0.06 * len(expected.split(" → "))
     # plan: from the park's junction to one of its linked junctions, by number
     start = net.plan("Parc de la Fossette", []).nodes[0]
     nb = min(net.neighbours(start))
@@ -126,7 +131,97 @@ def test_nodes_bad_input(capsys):
     assert main(["nodes", "--plan", "Parc de la Fossette", "abc"]) == 1
     assert "--plan" in capsys.readouterr().err
     assert main(["nodes", "--min-link-m", "-5"]) == 1
-    assert "min_link_m" in capsys.readouterr().err
+    assert "`--min-link-m`" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--plan", "node:abc", "1"], "node:ID takes an integer node id"),
+        (["--plan", "node:", "1"], "node:ID takes an integer node id"),
+        (["--plan", "node:1.5", "1"], "node:ID takes an integer node id"),
+        (["--plan", "node:999999999", "1"], "not a junction of this network"),
+        (["--plan", "", "1"], "is empty"),
+        (["--plan", "   ", "1"], "is empty"),
+        (["--plan", "95,3", "1"], 'not a valid "lat,lon"'),
+        (["--plan", "nan,nan", "1"], 'not a valid "lat,lon"'),
+        (["--plan", "Parc de la Fossette", "-3"], "`--plan` numbers"),
+        (["--loop", "node:abc", "--km", "10"], "node:ID takes an integer node id"),
+        (["--loop", "Parc de la Fossette"], "needs `--km N`"),
+        (["--km", "10"], "goes with `--loop START`"),
+        (["--loop", "Parc de la Fossette", "--km", "-1"], "`--km` must be a positive"),
+        (["--loop", "Parc de la Fossette", "--km", "10", "--n", "0"], "`--n` must be"),
+        (["--loop", "Parc de la Fossette", "--km", "10", "--seed", "-1"], "`--seed` must be"),
+        (["--loop", "x", "--km", "3", "--plan", "x"], "give one of --plan, --loop, --strip"),
+        (["--handout", "ride.pdf"], "go with --plan, --loop or --strip"),
+        (["--strip", "a", "b", "--handout", "ride.png"], "must end in .pdf"),
+        (["--strip", "a", "b", "--gpx", "ride.txt"], "must end in .gpx"),
+    ],
+)
+def test_nodes_malformed_options_one_line(capsys, argv, says):
+    assert main(["nodes", *argv]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("parcs nodes: error: ")
+    assert says in lines[0]
+    assert "Traceback" not in captured.err
+
+
+def test_nodes_loop_and_handout(tmp_path, capsys):
+    G = parcs.load_network()
+    net = parcs.points_noeuds(G)
+    # a junction on one of the few loops of the tree-like network (found with the API)
+    start = next(
+        int(n)
+        for n in net.junctions.index[net.junctions["degree"] >= 3]
+        if _has_loop(net, int(n), 10)
+    )
+    api = net.loop(start, km=10, n=2, seed=3)
+    argv = ["nodes", "--loop", f"node:{start}", "--km", "10", "--n", "2", "--seed", "3", "--json"]
+    assert main(argv) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [d["strip"] for d in data["loops"]] == [net.strip(r) for r in api]
+    assert [d["length_m"] for d in data["loops"]] == [round(r.length_m, 1) for r in api]
+    for d in data["loops"]:
+        assert d["numbers"][0] == d["numbers"][-1]
+        assert abs(d["length_m"] - 10_000) <= 1000
+    pdf, gpx_path = tmp_path / "loop.pdf", tmp_path / "loop.gpx"
+    argv = ["nodes", "--loop", f"node:{start}", "--km", "10", "--seed", "3", "--handout", str(pdf)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("loop 1: ")
+    assert out[1] == net.strip(api[0])
+    assert f"written {pdf}" in out and f"written {gpx_path}" in out
+    assert pdf.read_bytes().startswith(b"%PDF")
+    gpx = gpxpy.parse(gpx_path.read_text(encoding="utf-8"))
+    assert [w.name for w in gpx.waypoints] == data["loops"][0]["numbers"]
+    # a plan with a handout too
+    nb = min(net.neighbours(start))
+    argv = ["nodes", "--plan", f"node:{start}", str(net.junctions.at[nb, "ref"]), "--handout", str(tmp_path / "p.pdf")]
+    assert main(argv) == 0
+    assert (tmp_path / "p.pdf").is_file() and (tmp_path / "p.gpx").is_file()
+
+
+def _has_loop(net, node, km):
+    try:
+        net.loop(node, km=km, n=1)
+    except parcs.errors.LoopError:
+        return False
+    return True
+
+
+@needs_osm_samples
+def test_nodes_osm_loop(tmp_path, capsys):
+    rcn = OSM_SAMPLES / "knooppuntnet-10887712.xml"
+    net = parcs.read_node_network(rcn)
+    start = int(net.junctions.index[net.junctions["degree"] >= 3][0])
+    api = net.loop(start, km=20, n=1)
+    argv = ["nodes", "--osm", str(rcn), "--loop", f"node:{start}", "--km", "20", "--n", "1", "--json"]
+    assert main(argv) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["loops"][0]["strip"] == net.strip(api[0])
 
 
 @needs_osm_samples
@@ -171,9 +266,15 @@ def test_nodes_osm_plan(hand_made, tmp_path, capsys):
 def test_nodes_osm_strip(hand_made, capsys):
     expected = f"01 → 03 ({geodesic_m(1, 13, 3) / 1000:.1f} km)"
     assert main(["nodes", "--osm", hand_made, "--strip", "50.0,2.0", "3"]) == 0
-    assert capsys.readouterr().out.strip() == expected
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == expected
+    assert lines[1].startswith("total ") and "from the first junction to the last" in lines[1]
     assert main(["nodes", "--osm", hand_made, "--strip", "1", "node:3", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"from": "1", "to": "node:3", "strip": expected}
+    data = json.loads(capsys.readouterr().out)
+    assert {k: data[k] for k in ("from", "to", "strip")} == {"from": "1", "to": "node:3", "strip": expected}
+    assert data["numbers"] == ["01", "03"]
+    assert data["length_m"] == pytest.approx(geodesic_m(1, 13, 3), rel=1e-3)
+    assert data["junction_to_junction_m"] == pytest.approx(data["length_m"], rel=1e-6)
 
 
 @pytest.mark.parametrize(

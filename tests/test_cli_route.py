@@ -95,7 +95,7 @@ def test_far_point_error(capsys):
     assert main(["route", "48.85,2.35", "Lens"]) == 1  # Paris
     err = capsys.readouterr().err
     assert "m from the nearest path" in err
-    assert "`max_snap_m`" in err
+    assert "`--max-snap-m`" in err  # the CLI names its options, not the API arguments
 
 
 def test_impossible_loop_error(capsys):

@@ -69,7 +69,7 @@ def _check_file(path: Path) -> None:
     if path.suffix == ".html":
         page = path.read_text(encoding="utf-8")
         assert "L.map(" in page
-        assert "geo_json_" in page
+        assert "parcs.lines(" in page  # the network layers (docs/maps.md)
     elif path.suffix == ".gpx":
         with path.open(encoding="utf-8") as fh:
             gpx = gpxpy.parse(fh)

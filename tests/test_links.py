@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from parcs.errors import ValidationError
 from parcs.links import missing_links, plan_links, write_report
+from tests.links import reference
 
 CAP = 15_000.0
 SHARE = 0.25
@@ -423,18 +424,179 @@ def test_plan_bad_options():
 
 
 def test_write_report(tmp_path):
+    import geopandas as gpd
+
     G, places = hand_instance()
     cands = missing_links(G, places=places)
     plan = plan_links(G, budget_km=5, candidates=cands, places=places)
     files = write_report(cands, tmp_path / "out", plan=plan)
     csv = pd.read_csv(files["candidates_csv"])
-    assert list(csv["u"]) == list(cands["u"])
+    # a planner's table: names, units, integers; never node ids
+    assert not {"u", "v", "id"} & set(csv.columns)
+    assert list(csv.columns[:5]) == ["rank", "from", "to", "commune", "type"]
+    # the gap's ends lie 950 m from the park and from the town (no place within 500 m)
+    assert sorted([csv["from"].iloc[0], csv["to"].iloc[0]]) == [
+        "950 m from park",
+        "950 m from town",
+    ]
+    assert csv["type"].tolist() == ["gap connector"]
+    assert csv["length (m)"].tolist() == [600]
+    assert csv["trips newly possible"].tolist() == [1000]
     assert "LINESTRING" in csv["wkt"].iloc[0]
     md = files["markdown"].read_text(encoding="utf-8")
-    assert "# Missing links" in md
-    assert "Greedy plan" in md
-    assert pd.read_csv(files["plan_csv"])["rank"].tolist() == [1]
+    assert "# Missing links" in md and "Greedy plan" in md and "| from | to |" in md
+    assert pd.read_csv(files["plan_csv"])["step"].tolist() == [1]
+    layers = gpd.list_layers(files["geopackage"])["name"].tolist()
+    assert sorted(layers) == ["candidates", "plan"]
+    assert "u" not in gpd.read_file(files["geopackage"], layer="candidates").columns
     assert not list((tmp_path / "out").glob(".*"))  # no temp files left
+
+
+def test_candidates_are_named_by_places_not_node_ids():
+    """HAND-MADE: the ends take the park's / commune's name, the link the commune's."""
+    G, places = hand_instance()
+    row = missing_links(G, places=places).iloc[0]
+    assert {row.from_place, row.to_place} == {"950 m from park", "950 m from town"}
+    assert row.commune == "town"  # the only settlement: the nearest to the midpoint
+    near = make_places(
+        [
+            ("Parc", "terril", (900, 300), 50, 0, 10.0, [0]),
+            ("Ville", "commune", (2000, 0), 700, 10, 0.0, [3]),
+        ]
+    )
+    row = missing_links(G, places=near).iloc[0]
+    assert (row.from_place, row.to_place) == ("Parc", "Ville")  # a park first, then a commune
+    # no places: names from positions, never "node 1"
+    bare = missing_links(G)
+    for text in (*bare["from_place"], *bare["to_place"]):
+        assert "node" not in text
+        lat, lon = (float(t) for t in text.split(","))
+        assert -90 <= lat <= 90 and -180 <= lon <= 180
+
+
+# ------------------------------------------------------------------------------------------
+# connections over the rest of the graph (Vybornova et al. 2022): vs a networkx reference
+# ------------------------------------------------------------------------------------------
+def kinds_graph(coords, edges, *, detour=1.5, max_gap=600.0):
+    """edges: [(u, v, kind, factor)], all built (HAND-MADE / RANDOM, not geodata)."""
+    G = nx.MultiDiGraph(crs="EPSG:2154", max_gap_m=max_gap, detour_factor=detour)
+    for n, (x, y) in coords.items():
+        G.add_node(n, x=float(x), y=float(y))
+    for u, v, kind, factor in edges:
+        line = shapely.LineString([coords[u], coords[v]])
+        attrs = {
+            "length": line.length * factor,
+            "est_length": line.length * factor,
+            "kind": kind,
+            "built": True,
+        }
+        G.add_edge(u, v, geometry=line, **attrs)
+        G.add_edge(v, u, geometry=shapely.LineString(line.coords[::-1]), **attrs)
+    return G
+
+
+def ref_connections(G, max_m, d_min):
+    """{frozenset(a, b): length} from the definition: a path over non-greenway built edges
+    between greenway nodes a, b, through no other greenway node, at most max_m long, with a
+    greenway distance >= d_min × its length."""
+    green = {"cavalier", "towpath", "cycleway", "eurovelo"}
+    L, R = nx.Graph(), nx.Graph()
+    for u, v, d in G.edges(data=True):
+        H = L if d["kind"] in green else R
+        if not H.has_edge(u, v) or H[u][v]["weight"] > d["est_length"]:
+            H.add_edge(u, v, weight=d["est_length"])
+    gw = set(L.nodes)
+    out = {}
+    for a, b in itertools.combinations(sorted(gw & set(R.nodes)), 2):
+        sub = R.subgraph((set(R.nodes) - gw) | {a, b})
+        try:
+            c = nx.dijkstra_path_length(sub, a, b)
+        except nx.NetworkXNoPath:
+            continue
+        if c > max_m:
+            continue
+        try:
+            g = nx.dijkstra_path_length(L, a, b)
+        except nx.NetworkXNoPath:
+            g = math.inf
+        if g >= d_min * c:
+            out[frozenset((a, b))] = c
+    return out
+
+
+def test_connection_over_a_quiet_road_hand_made():
+    """HAND-MADE: two cycleways joined only by a 2-edge road through node 2 (and a longer
+    track through node 5); the road is the connection, 700 m, drawn along the road."""
+    coords = {0: (0, 0), 1: (1000, 0), 2: (1300, 200), 3: (1500, 0), 4: (2500, 0), 5: (1250, -600)}
+    edges = [
+        (0, 1, "cycleway", 1),
+        (3, 4, "cycleway", 1),
+        (1, 2, "connector", 1),
+        (2, 3, "connector", 1),
+        (1, 5, "track", 1),
+        (5, 3, "track", 1),
+    ]
+    G = kinds_graph(coords, edges, max_gap=100)
+    places = make_places(
+        [
+            ("park", "terril", (0, 0), 50, 0, 10.0, [0]),
+            ("town", "commune", (2500, 0), 50, 1000, 0.0, [4]),
+        ]
+    )
+    cands = missing_links(G, places=places)
+    conn = cands[cands["source"] == "connection"]
+    assert len(conn) == 1
+    row = conn.iloc[0]
+    road = math.dist(coords[1], coords[2]) + math.dist(coords[2], coords[3])
+    assert {int(row.u), int(row.v)} == {1, 3}
+    assert row.est_length_m == pytest.approx(road)
+    assert row.geometry.length == pytest.approx(road)
+    assert shapely.get_coordinates(row.geometry).tolist()[1] == [1300.0, 200.0]
+    assert math.isinf(row.network_m)
+    # its benefit is exact: the town reaches the park over the road
+    base, _ = reference.objective(G, places)  # on the greenway layer
+    after, _ = reference.objective(G, places, extra=[(1, 3, road)])
+    assert row.benefit == pytest.approx(base - after, rel=1e-9)
+    assert row.benefit > 0
+    assert missing_links(G, places=places, max_connection_m=0)["source"].tolist() == []
+
+
+@st.composite
+def mixed_instance(draw):
+    n = draw(st.integers(5, 11))
+    coords = {
+        i: (draw(st.integers(0, 3000)), draw(st.integers(0, 3000)) + 0.37 * i) for i in range(n)
+    }
+    pairs = list(itertools.combinations(range(n), 2))
+    chosen = draw(st.lists(st.sampled_from(pairs), min_size=3, max_size=2 * n, unique=True))
+    edges = [
+        (
+            u,
+            v,
+            draw(st.sampled_from(["cycleway", "connector", "track", "towpath"])),
+            draw(st.floats(1.0, 2.0)),
+        )
+        for u, v in chosen
+    ]
+    return kinds_graph(coords, edges)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(mixed_instance(), st.sampled_from([800.0, 2500.0]), st.sampled_from([1.5, 2.0]))
+def test_connections_match_the_definition(G, max_m, d_min):
+    # a 1 mm straight radius leaves only the connections; cluster_m=0 keeps every pair
+    cands = missing_links(G, max_gap_m=1e-3, cluster_m=0, max_connection_m=max_m, min_detour=d_min)
+    got = {frozenset((int(r.u), int(r.v))): r.est_length_m for r in cands.itertuples()}
+    assert set(cands["source"]) <= {"connection"}
+    want = ref_connections(G, max_m, d_min)
+    assert set(got) == set(want)
+    for k, c in want.items():
+        assert got[k] == pytest.approx(c, rel=1e-12)
+    sample = reference.sample_places(G, 200)  # no places: the documented node sample
+    base, _ = reference.objective(G, sample)
+    for r in cands.itertuples():
+        after, _ = reference.objective(G, sample, extra=[(int(r.u), int(r.v), r.est_length_m)])
+        assert r.benefit == pytest.approx(base - after, rel=1e-9, abs=1e-6)
 
 
 # ------------------------------------------------------------------------------------------
@@ -448,6 +610,16 @@ def artois():
     except (ImportError, AttributeError) as err:  # territory not merged yet
         pytest.skip(f"embedded network unavailable: {err}")
     return G, parcs.places(G)
+
+
+def test_artois_candidates_as_documented(artois):
+    """The embedded network keeps its documented candidate set (docs/missing-links.md): no
+    built road outside the greenway layer, so no "connection"; connectors stay built=False."""
+    G, _ = artois
+    cands = missing_links(G)
+    counts = cands["source"].value_counts().to_dict()
+    assert counts == {"detour": 135, "connector": 88, "component": 57}
+    assert (cands["from_place"] != "").all() and (cands["commune"] != "").all()
 
 
 def test_artois_top_link_benefit_recomputed_from_scratch(artois):

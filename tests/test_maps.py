@@ -1,7 +1,8 @@
-"""Tests of parcs.maps: layers, sizes, offline assets, popups (HTML assertions).
+"""Tests of parcs.maps: layers, sizes, offline assets, popups (assertions on the page's data).
 
 Hand-made stand-ins for the Route / JunctionNetwork / missing-links objects (duck typing, fields
-of docs/graph-format.md) are used alongside the real objects when those exist.
+of docs/graph-format.md) are used alongside the real objects when those exist. The page is read
+with ``tests/maps/pages.py`` (its own polyline decoder), not with parcs.maps code.
 """
 
 from __future__ import annotations
@@ -18,13 +19,20 @@ import pytest
 import shapely
 from pyproj import Transformer
 from shapely.geometry import LineString, Point
+from tests.maps.pages import (
+    bound,
+    fitted_box,
+    geojson_layers,
+    layer_calls,
+    legend_html,
+    network_edges,
+)
 
 import parcs
 from parcs import maps
 from parcs.errors import ValidationError
 
 TO_WGS = Transformer.from_crs(2154, 4326, always_xy=True)
-DATA_RE = re.compile(r"geo_json_\w+_add\((\{.*\})\);\s*$", re.MULTILINE)
 
 
 @dataclass
@@ -107,7 +115,8 @@ def render(m: folium.Map) -> str:
 
 
 def geojson_blobs(page: str) -> list[dict]:
-    return [json.loads(blob) for blob in DATA_RE.findall(page)]
+    """The FeatureCollections of the GeoJSON layers (places, gaps, isochrones, links)."""
+    return [layer["data"] for layer in geojson_layers(page)]
 
 
 def undirected_count(G) -> dict[str, int]:
@@ -125,12 +134,8 @@ def test_network_layers_one_feature_per_undirected_edge(tiny_graph):
     page = render(m)
     expected = undirected_count(tiny_graph)
     assert expected == {"cavalier": 4, "eurovelo": 1, "connector": 1}  # the fixture's drawing
-    found: dict[str, int] = {}
-    for blob in geojson_blobs(page):
-        kinds = {f["properties"]["kind"] for f in blob["features"]}
-        assert len(kinds) == 1, "one GeoJSON layer per edge kind"
-        found[kinds.pop()] = len(blob["features"])
-    assert found == expected
+    found = {label: len(edges) for label, edges in network_edges(page).items()}
+    assert found == {maps.KIND_LABELS[k]: n for k, n in expected.items()}
     for kind in expected:
         assert json.dumps(f"Network: {maps.KIND_LABELS[kind]}") in page
     assert "L.control.layers" in page
@@ -139,28 +144,31 @@ def test_network_layers_one_feature_per_undirected_edge(tiny_graph):
 
 def test_network_properties_and_dashed_connectors(tiny_graph):
     page = render(maps.explore(tiny_graph, tiles=None, places=False))
-    feats = [f for b in geojson_blobs(page) for f in b["features"]]
-    by_name = {f["properties"]["name"]: f["properties"] for f in feats if f["properties"]["name"]}
-    assert by_name["EV5"]["kind"] == "eurovelo"
-    assert by_name["EV5"]["km"] == pytest.approx(1.0)
-    connectors = [f["properties"] for f in feats if f["properties"]["kind"] == "connector"]
-    assert [c["built"] for c in connectors] == [False]
-    assert "dashArray:p.built?null:'6 6'" in page.replace("\n", "")
-    # tooltip fields
-    assert 'let fields = ["name", "kind", "km"];' in page
+    edges = [e for layer in network_edges(page).values() for e in layer]
+    by_name = {e.name: e for e in edges if e.name}
+    assert by_name["EV5"].kind_label == "EuroVelo 5"
+    assert by_name["EV5"].km == pytest.approx(1.0)
+    assert sorted(by_name) == ["Cavalier A", "Cavalier B", "Cavalier C", "EV5"]
+    connectors = [e for e in edges if e.kind_label == maps.KIND_LABELS["connector"]]
+    assert [c.built for c in connectors] == [False]
+    assert [e.built for e in edges].count(False) == 1
+    assert 'dashArray: built ? null : "6 6"' in page  # parcs.js draws unbuilt edges dashed
+    legend = legend_html(page)
+    assert "border-top-style:dashed" in legend  # the connector's legend entry
 
 
 def test_coordinates_are_rounded_and_match_nodes(tiny_graph):
     page = render(maps.explore(tiny_graph, tiles=None, places=False))
-    coords = [
-        c for b in geojson_blobs(page) for f in b["features"] for c in f["geometry"]["coordinates"]
-    ]
-    for lon, lat in coords:
-        assert round(lon, 6) == lon
-        assert round(lat, 6) == lat
-    # node 1 is drawn where pyproj puts it
-    lon1, lat1 = TO_WGS.transform(tiny_graph.nodes[1]["x"], tiny_graph.nodes[1]["y"])
-    assert any(abs(lon - lon1) < 2e-6 and abs(lat - lat1) < 2e-6 for lon, lat in coords)
+    edges = [e for layer in network_edges(page).values() for e in layer]
+    coords = [pt for e in edges for part in e.parts for pt in part]
+    assert len(coords) == 12  # six straight edges, two vertices each
+    for lat, lon in coords:
+        assert round(lon, maps.NETWORK_DECIMALS) == pytest.approx(lon, abs=1e-12)
+        assert round(lat, maps.NETWORK_DECIMALS) == pytest.approx(lat, abs=1e-12)
+    # every node is drawn where pyproj puts it (within the 1e-5 degree rounding)
+    for node in tiny_graph.nodes.values():
+        lon1, lat1 = TO_WGS.transform(node["x"], node["y"])
+        assert any(abs(lon - lon1) <= 6e-6 and abs(lat - lat1) <= 6e-6 for lat, lon in coords)
 
 
 def test_simplify_reduces_vertices(tiny_graph):
@@ -172,12 +180,12 @@ def test_simplify_reduces_vertices(tiny_graph):
     wiggle = LineString(np.column_stack([xs, ys]))
     for u, v in ((1, 2), (2, 1)):
         tiny_graph.edges[u, v, 0]["geometry"] = wiggle if u == 1 else wiggle.reverse()
+    parcs.graph.invalidate(tiny_graph)  # attributes edited in place
 
     def n_vertices(simplify_m: float) -> int:
         page = render(maps.explore(tiny_graph, tiles=None, places=False, simplify_m=simplify_m))
-        return sum(
-            len(f["geometry"]["coordinates"]) for b in geojson_blobs(page) for f in b["features"]
-        )
+        layers = network_edges(page).values()
+        return sum(len(part) for layer in layers for e in layer for part in e.parts)
 
     full = n_vertices(0.0)
     simplified = n_vertices(5.0)
@@ -194,6 +202,7 @@ def test_offline_no_cdn_links(tiny_graph):
     # with tiles, only the tile URL points outside
     page = render(maps.explore(tiny_graph, tiles="OpenStreetMap"))
     assert "tile.openstreetmap.org" in page
+    assert "OpenStreetMap" in page  # the tiles' credit
     assert not re.search(r"<script[^>]+src=", page)
     page = render(maps.explore(tiny_graph, tiles="https://tiles.example/{z}/{x}/{y}.png"))
     assert "https://tiles.example/{z}/{x}/{y}.png" in page
@@ -204,17 +213,21 @@ def test_route_layer_popup_and_markers(tiny_graph):
     m = maps.explore(tiny_graph, tiles=None, routes=[route], places=False)
     page = render(m)
     assert json.dumps("Route: Terril A → Parc B") in page  # layer-control name
-    assert "<b>Terril A → Parc B</b>" in page  # popup title
-    assert "Length: 3.00 km" in page  # 1000 + 1000 + 1000 m, independent of the code
-    assert "Connectors (unbuilt): 1.00 km" in page
-    assert "Duration: 12 min (bike)" in page  # 3 km at 15 km/h
+    popups = bound(page)
+    assert len(popups) == 3  # the line, A and B
+    popup = popups[0]
+    assert "<b>Terril A → Parc B</b>" in popup  # popup title
+    assert "Length: 3.00 km" in popup  # 1000 + 1000 + 1000 m, independent of the code
+    assert "Connectors (unbuilt): 1.00 km" in popup
+    assert "Duration: 12 min (bike)" in popup  # 3 km at 15 km/h
     assert page.count('class=\\"parcs-endpoint\\"') == 2  # A and B
+    assert "Route: Terril A → Parc B" in legend_html(page)
 
 
 def test_add_route_accepts_single_object(tiny_graph):
     route = fake_route(tiny_graph)
     page = render(maps.explore(tiny_graph, tiles=None, routes=route, places=False))
-    assert "Length: 3.00 km" in page
+    assert "Length: 3.00 km" in bound(page)[0]
 
 
 def test_route_without_geometry_raises(tiny_graph):
@@ -226,13 +239,16 @@ def test_route_without_geometry_raises(tiny_graph):
 def test_junction_markers_one_per_junction(tiny_graph):
     net = fake_junctions(tiny_graph)
     page = render(maps.explore(tiny_graph, tiles=None, junctions=net, places=False))
-    markers = re.findall(r'class=\\"parcs-junction\\"\\u003e(\d+)\\u003c', page) or re.findall(
-        r'class=\\"parcs-junction\\">(\d+)<', page
-    )
-    assert sorted(int(n) for n in markers) == [3, 11, 27, 42]
+    (layer,) = layer_calls(page, "junctions")
+    assert sorted(int(n) for n in layer["number"]) == [3, 11, 27, 42]
+    lon, lat = TO_WGS.transform(tiny_graph.nodes[1]["x"], tiny_graph.nodes[1]["y"])
+    i = layer["number"].index("11")  # junction 11 is on node 1
+    assert layer["lon"][i] == pytest.approx(lon, abs=1e-6)
+    assert layer["lat"][i] == pytest.approx(lat, abs=1e-6)
     assert json.dumps("Points-nœuds") in page
     assert json.dumps("Points-nœuds links") in page
     assert "11-27" in page
+    assert "Points-nœuds (numbered junctions)" in legend_html(page)
 
 
 def test_missing_links_colour_by_rank(tiny_graph):
@@ -283,10 +299,7 @@ def test_fit_bounds_covers_content(tiny_graph):
 
 
 def _fitted(page: str) -> tuple[float, float, float, float]:
-    found = re.findall(r"map_\w+\.fitBounds\(\s*(\[\[.*?\]\])", page, re.DOTALL)
-    assert len(found) == 1
-    (s, w), (n, e) = json.loads(found[0])
-    return s, w, n, e
+    return fitted_box(page)
 
 
 def test_fit_routes_or_all(tiny_graph):
@@ -336,7 +349,11 @@ def test_layer_functions_combine(tiny_graph):
     assert "my route" in page
     assert json.dumps("Points-nœuds links") not in page
     assert json.dumps("Points-nœuds") in page
-    assert len(geojson_blobs(page)) == 3  # three kinds
+    assert len(network_edges(page)) == 3  # three kinds
+    legend = legend_html(page)
+    assert maps.KIND_LABELS["cavalier"] in legend
+    assert maps.KIND_LABELS["eurovelo"] not in legend  # `kinds` chose the network entries
+    assert "my route" in legend
 
 
 # ------------------------------------------------------------------------------------------
@@ -352,12 +369,11 @@ def test_whole_network_map_is_small(network, tmp_path):
     size = out.stat().st_size
     assert size < 5_000_000
     page = out.read_text(encoding="utf-8")
-    found: dict[str, int] = {}
-    for blob in geojson_blobs(page):
-        props = blob["features"][0]["properties"]
-        if "built" in props:
-            found[props["kind"]] = len(blob["features"])
-    assert found == undirected_count(network)
+    found = {label: len(edges) for label, edges in network_edges(page).items()}
+    assert found == {maps.KIND_LABELS[k]: n for k, n in undirected_count(network).items()}
+    drawn_km = sum(e.km for layer in network_edges(page).values() for e in layer)
+    true_km = sum(d["length"] for u, v, d in network.edges(data=True) if u < v) / 1000
+    assert drawn_km == pytest.approx(true_km, abs=0.005 * len(network.edges) / 2)
 
 
 def test_places_layers_match_places(network):
@@ -378,8 +394,9 @@ def test_places_layers_match_places(network):
 def test_real_route_popup(network):
     route = parcs.route(network, "Lens", "Liévin")
     page = render(maps.explore(network, tiles=None, routes=[route]))
-    assert f"Length: {route.length_m / 1000:.2f} km" in page
-    assert "<b>Lens → Liévin</b>" in page
+    popup = bound(page)[0]
+    assert f"Length: {route.length_m / 1000:.2f} km" in popup
+    assert "<b>Lens → Liévin</b>" in popup
 
 
 def test_real_isochrone(network):
@@ -399,12 +416,14 @@ def test_real_junctions_and_links(network):
     net = parcs.points_noeuds(network)
     gaps = parcs.missing_links(network)
     page = render(maps.explore(network, tiles=None, junctions=net, links=gaps))
-    assert page.count('class=\\"parcs-junction\\"') == len(net.junctions)
+    (layer,) = layer_calls(page, "junctions")
+    assert len(layer["number"]) == len(net.junctions)
     blob = next(b for b in geojson_blobs(page) if "benefit" in b["features"][0]["properties"])
     assert len(blob["features"]) == len(gaps)
 
 
 def test_static_assets_ship_with_licence():
-    static = Path(maps.__file__).parent / "_static"
+    static = Path(parcs.__file__).parent / "_static"
     assert (static / "LICENSE-leaflet.txt").read_text().startswith("BSD 2-Clause")
     assert (static / "leaflet.js").stat().st_size > 100_000
+    assert (static / "parcs.js").read_text().startswith("/* parcs map helpers")

@@ -1,12 +1,13 @@
 """Every function that uses places works on any graph with places, and without places.
 
 Real OSM sample graphs (``graph_from_osm`` on Krems and Andorra, ``tests/samples.py``) carry
-the places of ``places_from_osm``; ``missing_links``, ``plan_links`` and ``metrics`` are checked
-against an independent networkx recomputation restating the documented objective (adapted
-from ``tests/test_links.py`` and ``tests/test_indicators.py`` to the settlement and park kind
-sets of any source, and to the two documented fallbacks: a settlement without a population
-weighs 1; a graph without places is scored on a fixed-seed sample of its built nodes, each
-pair weighing 1). The random graphs of the Hypothesis test are RANDOM, not geodata.
+the places of ``places_from_osm``; ``missing_links``, ``plan_links`` and every indicator of
+``metrics`` are checked against the independent networkx/shapely reference of
+``tests/links/reference.py`` (the documented objective and formulas, on the greenway layer:
+cycleways, towpaths, cavaliers and route members), including the two documented fallbacks: a
+settlement without a population weighs 1; a graph without places is scored on a fixed-seed
+sample of its greenway nodes, each pair weighing 1. The random graphs of the Hypothesis test
+are RANDOM, not geodata.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import parcs
+from tests.links import reference as ref
 from tests.samples import OSM_SAMPLES, needs_osm_samples
 
 CAP = 15_000.0
@@ -33,113 +35,12 @@ PARKS = {"terril", "espace_neonaturel", "park", "nature", "forest"}
 
 
 # ------------------------------------------------------------------------------------------
-# independent reference (networkx), restating docs/missing-links.md
+# independent reference (networkx / shapely): tests/links/reference.py
 # ------------------------------------------------------------------------------------------
-def ref_weights(places, share=SHARE):
-    """OD pairs: settlement->park ∝ weight × area (weight = population, or 1 without one),
-    park<->park ∝ area product (summing to share × Σ weights, or share without settlements),
-    sampled node <-> sampled node 1."""
-    kinds = list(places["kind"])
-    pops = [0.0 if not np.isfinite(float(p)) else float(p) for p in places["population"]]
-    areas = [float(a) for a in places["area_ha"]]
-    towns = [i for i, k in enumerate(kinds) if k in SETTLEMENTS]
-    weight = {c: pops[c] if pops[c] > 0 else 1.0 for c in towns}
-    parks = [i for i, k in enumerate(kinds) if k in PARKS and areas[i] > 0]
-    total_area = sum(areas[p] for p in parks)
-    out = [(c, p, weight[c] * areas[p] / total_area) for c in towns for p in parks]
-    people = sum(weight.values()) if towns else 1.0
-    pair_prod = sum(areas[a] * areas[b] for a, b in itertools.combinations(parks, 2))
-    if pair_prod > 0:
-        out += [
-            (a, b, share * people * areas[a] * areas[b] / pair_prod)
-            for a, b in itertools.combinations(parks, 2)
-        ]
-    samples = [i for i, k in enumerate(kinds) if k == "sample"]
-    out += [(a, b, 1.0) for a, b in itertools.combinations(samples, 2)]
-    return out
-
-
-def built_nodes(G):
-    return {u for u, v, d in G.edges(data=True) if d["built"]}
-
-
-def ref_graph(G, places, extra=()):
-    """Built edges + place in/out virtual nodes (offset = geometry-to-node distance)."""
-    H = nx.DiGraph()
-    H.add_nodes_from(G.nodes)
-    for u, v, d in G.edges(data=True):
-        if d["built"]:
-            w = d["est_length"]
-            if not H.has_edge(u, v) or H[u][v]["weight"] > w:
-                H.add_edge(u, v, weight=w)
-    for u, v, w in extra:
-        for a, b in ((u, v), (v, u)):
-            if not H.has_edge(a, b) or H[a][b]["weight"] > w:
-                H.add_edge(a, b, weight=w)
-    on_built = sorted(built_nodes(G))
-    pts = {n: shapely.Point(G.nodes[n]["x"], G.nodes[n]["y"]) for n in G.nodes}
-    for i, (geom, acc) in enumerate(zip(places.geometry, places["access_nodes"], strict=True)):
-        acc = list(acc)
-        if not any(a in set(on_built) for a in acc) and on_built:
-            acc.append(min(on_built, key=lambda n: geom.distance(pts[n])))  # ties: lowest id
-        for a in acc:
-            off = geom.distance(pts[a])
-            H.add_edge(("out", i), a, weight=off)
-            H.add_edge(a, ("in", i), weight=off)
-    return H
-
-
-def ref_objective(G, places, extra=(), cap=CAP):
-    H = ref_graph(G, places, extra)
-    total, dists, from_s = 0.0, {}, {}
-    for s, t, w in ref_weights(places):
-        if s not in from_s:
-            from_s[s] = nx.single_source_dijkstra_path_length(H, ("out", s))
-        d = from_s[s].get(("in", t), math.inf)
-        dists[s, t] = d
-        total += w * min(d, cap)
-    return total / 1000.0, dists
-
-
-def ref_trips_new(d0, d1, places, cap=CAP):
-    return sum(w for s, t, w in ref_weights(places) if d0[s, t] > cap and d1[s, t] <= cap)
-
-
-def ref_sample(G, n):
-    """The documented draw: n built node ids, default_rng(0), from the sorted ids."""
-    ids = np.array(sorted(built_nodes(G)))
-    if len(ids) > n:
-        ids = np.sort(np.random.default_rng(0).choice(ids, size=n, replace=False))
-    return gpd.GeoDataFrame(
-        {
-            "kind": "sample",
-            "population": 0.0,
-            "area_ha": 0.0,
-            "access_nodes": [(int(i),) for i in ids],
-        },
-        geometry=[shapely.Point(G.nodes[i]["x"], G.nodes[i]["y"]) for i in ids],
-        crs=G.graph["crs"],
-    )
-
-
-def ref_pair_metrics(G, places):
-    """Directness, efficiency over all place pairs, and the place-to-place distances."""
-    H = ref_graph(G, places)
-    geoms = list(places.geometry)
-    dist = {i: nx.single_source_dijkstra_path_length(H, ("out", i)) for i in range(len(geoms))}
-    num = den = 0.0
-    ratios = []
-    for i, j in itertools.combinations(range(len(geoms)), 2):
-        s = geoms[i].distance(geoms[j])
-        if s <= 0:
-            continue
-        d = min(dist[i].get(("in", j), math.inf), dist[j].get(("in", i), math.inf))
-        if math.isfinite(d):
-            num, den = num + s, den + d
-            ratios.append(s / d)
-        else:
-            ratios.append(0.0)
-    return (num / den if den else math.nan), (float(np.mean(ratios)) if ratios else math.nan), dist
+ref_weights = ref.od_weights
+ref_objective = ref.objective
+ref_trips_new = ref.trips_new
+ref_sample = ref.sample_places
 
 
 # ------------------------------------------------------------------------------------------
@@ -189,34 +90,28 @@ def test_plan_links_on_osm_places_equal_networkx(osm_graph):
     assert plan["cumulative_benefit"].iloc[-1] == pytest.approx(base - after, rel=1e-9)
 
 
+def _same(got, want, keys=None):
+    for key in keys or want:
+        value = want[key]
+        g = getattr(got, key)
+        if isinstance(value, float) and math.isnan(value):
+            assert math.isnan(g), key
+        else:
+            assert g == pytest.approx(value, rel=1e-9, abs=1e-12), key
+
+
 @needs_osm_samples
-def test_metrics_on_osm_places_equal_networkx(osm_graph):
+@pytest.mark.parametrize("pairs", ["places", "nodes"])
+def test_every_indicator_on_osm_places_equals_the_reference(osm_graph, pairs):
     G = osm_graph
     places = parcs.places(G)
-    m = parcs.metrics(G)
-    directness, efficiency, dist = ref_pair_metrics(G, places)
-    assert m.directness == pytest.approx(directness, rel=1e-9)
-    assert m.efficiency == pytest.approx(efficiency, rel=1e-9)
+    m = parcs.metrics(G, pairs=pairs)
+    want = ref.metrics(G, places, pairs=pairs)
+    assert m.n_pairs > 100 and m.n_components >= 1 and 0 < m.coverage_km2
+    _same(m, want)
     towns = [i for i, k in enumerate(places["kind"]) if k in SETTLEMENTS]
-    parks = [i for i, k in enumerate(places["kind"]) if k in PARKS]
     assert len(m.per_commune) == len(towns)
-    # point settlements: all residents count when the point is within d of a built edge
-    lines = [d["geometry"] for u, v, d in G.edges(data=True) if d["built"] and u <= v]
-    tree = shapely.STRtree(lines)
-    for d, got in ((500.0, m.population_500m), (1000.0, m.population_1km)):
-        want = 0.0
-        for i in towns:
-            geom, pop = places.geometry.iloc[i], float(places["population"].iloc[i])
-            assert geom.geom_type == "Point"
-            if len(tree.query(geom, predicate="dwithin", distance=d)):
-                want += pop
-        assert got == pytest.approx(want, rel=1e-9)
-    assert m.population_total == pytest.approx(places["population"].iloc[towns].sum())
-    for row, i in enumerate(towns):
-        near = sum(
-            1 for p in parks if min(dist[i].get(("in", p), math.inf), dist[p].get(("in", i), math.inf)) <= 5000
-        )
-        assert m.per_commune["parks_5km"].iloc[row] == near
+    assert all(places.geometry.iloc[i].geom_type == "Point" for i in towns)  # OSM place nodes
 
 
 @needs_osm_samples
@@ -253,7 +148,7 @@ def test_no_places_uses_a_node_sample(bare_krems, caplog):
     assert "parcs_places" not in G.graph
     with caplog.at_level(logging.INFO, logger="parcs"):
         cands = parcs.missing_links(G, sample=40, top=3)
-    assert "sampled built-network nodes" in caplog.text
+    assert "sampled greenway nodes" in caplog.text
     sample = ref_sample(G, 40)
     assert len(sample) == 40
     base, d0 = ref_objective(G, sample)
@@ -269,16 +164,27 @@ def test_no_places_uses_a_node_sample(bare_krems, caplog):
     if len(plan):
         assert plan["cumulative_benefit"].iloc[-1] == pytest.approx(base - after, rel=1e-9)
     m = parcs.metrics(G, sample=40)
-    directness, efficiency, _ = ref_pair_metrics(G, sample)
-    assert m.directness == pytest.approx(directness, rel=1e-9)
-    assert m.efficiency == pytest.approx(efficiency, rel=1e-9)
-    assert m.n_place_pairs == 40 * 39 // 2
+    nodes = [a[0] for a in sample["access_nodes"]]
+    _same(
+        m,
+        ref.metrics(G, None, pairs="nodes", nodes=nodes),
+        [
+            "directness",
+            "global_efficiency",
+            "straightness",
+            "directness_lcc",
+            "global_efficiency_lcc",
+            "n_pairs",
+        ],
+    )
+    assert (m.pairs, m.n_pairs, m.sampled) == ("nodes", 40 * 39 // 2, True)
     assert m.population_total == 0
     assert math.isnan(m.share_500m)
     # the default draws 200 nodes; the same graph always gives the same sample
-    assert parcs.missing_links(G, top=2)["benefit"].tolist() == parcs.missing_links(G, top=2)[
-        "benefit"
-    ].tolist()
+    assert (
+        parcs.missing_links(G, top=2)["benefit"].tolist()
+        == parcs.missing_links(G, top=2)["benefit"].tolist()
+    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -288,13 +194,13 @@ def build_graph(coords, edges, *, detour=1.5, max_gap=600.0, crs="EPSG:32633"):
     G = nx.MultiDiGraph(crs=crs, max_gap_m=max_gap, detour_factor=detour)
     for n, (x, y) in coords.items():
         G.add_node(n, x=float(x), y=float(y))
-    for u, v, built, factor in edges:
+    for u, v, built, factor, *kind in edges:
         line = shapely.LineString([coords[u], coords[v]])
         length = line.length * factor
         attrs = {
             "length": length,
             "est_length": length * (1.0 if built else detour),
-            "kind": "path" if built else "connector",
+            "kind": (kind[0] if kind else "path") if built else "connector",
             "built": built,
         }
         G.add_edge(u, v, geometry=line, **attrs)
@@ -311,7 +217,19 @@ def osm_like_instance(draw):
     }
     pairs = list(itertools.combinations(range(n), 2))
     chosen = draw(st.lists(st.sampled_from(pairs), min_size=2, max_size=2 * n, unique=True))
-    edges = [(u, v, draw(st.booleans()) or draw(st.booleans()), draw(st.floats(1, 3))) for u, v in chosen]
+    kinds = draw(
+        st.sampled_from([["path"], ["cycleway", "connector", "track"], ["cycleway", "path"]])
+    )
+    edges = [
+        (
+            u,
+            v,
+            draw(st.booleans()) or draw(st.booleans()),
+            draw(st.floats(1, 3)),
+            draw(st.sampled_from(kinds)),
+        )
+        for u, v in chosen
+    ]
     G = build_graph(coords, edges, max_gap=draw(st.sampled_from([800.0, 1500.0, 3000.0])))
     rows = []
     for k in range(draw(st.integers(2, 5))):
@@ -335,20 +253,14 @@ def osm_like_instance(draw):
 @given(osm_like_instance())
 def test_osm_kinds_and_missing_population_on_random_graphs(G):
     places = parcs.places(G)
-    cands = parcs.missing_links(G, min_network_ratio=1.5, cluster_m=0)
+    cands = parcs.missing_links(G, min_network_ratio=1.5, cluster_m=0, max_connection_m=5000)
     base, d0 = ref_objective(G, places)
     for row in cands.itertuples():
         after, d1 = ref_objective(G, places, extra=[(int(row.u), int(row.v), row.est_length_m)])
         assert row.benefit == pytest.approx(base - after, rel=1e-9, abs=1e-6)
         assert row.trips_new == pytest.approx(ref_trips_new(d0, d1, places), abs=1e-9)
     if any(d["built"] for *_, d in G.edges(data=True)):
-        m = parcs.metrics(G)
-        directness, efficiency, _ = ref_pair_metrics(G, places)
-        for got, want in ((m.directness, directness), (m.efficiency, efficiency)):
-            if math.isnan(want):
-                assert math.isnan(got)
-            else:
-                assert got == pytest.approx(want, rel=1e-9, abs=1e-12)
+        _same(parcs.metrics(G), ref.metrics(G, places))
 
 
 def test_towns_without_population_weigh_one_hand_made():

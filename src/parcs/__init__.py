@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from parcs.graph import validate_graph
     from parcs.io import load_graph, save_graph
     from parcs.junctions import JunctionNetwork, points_noeuds, read_node_network
-    from parcs.links import metrics, metrics_table, missing_links, plan_links
+    from parcs.links import evaluate_links, metrics, metrics_table, missing_links, plan_links
     from parcs.network import lines as lines
     from parcs.network import osm, territory
     from parcs.network.lines import graph_from_lines
@@ -88,6 +88,7 @@ _LAZY = {
     # missing links
     "missing_links": "parcs.links",
     "plan_links": "parcs.links",
+    "evaluate_links": "parcs.links",
 }
 # public submodule -> where it lives (``territory``, ``osm`` and ``indicators`` keep their
 # names from before the package was laid out by layer)

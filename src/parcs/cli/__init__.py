@@ -30,6 +30,29 @@ COMMAND_MODULES = ("info", "demo", "build", "route", "nodes", "gaps", "map")
 
 _MAX_MESSAGE = 600  # characters of an error message shown on the terminal
 
+# The library's messages name its arguments (`max_snap_m`); the CLI's name the options the user
+# typed. Per command: argument name -> option.
+_OPTION_OF: dict[str, dict[str, str]] = {
+    "route": {
+        "orig": "FROM", "dest": "TO", "via": "--via", "profile": "--profile",
+        "max_snap_m": "--max-snap-m", "avoid_connectors": "--avoid-connectors",
+    },
+    "loop": {"start": "FROM", "n": "--n", "seed": "--seed", "profile": "--profile",
+             "max_snap_m": "--max-snap-m"},
+    "nodes": {"min_link_m": "--min-link-m", "max_link_m": "--max-link-m",
+              "min_reuse_m": "--min-reuse-m", "network": "--network", "profile": "--profile",
+              "path": "--osm", "orig": "--strip FROM", "dest": "--strip TO",
+              "start": "--plan START", "numbers": "--plan N"},
+    "gaps": {"top": "--top", "budget_km": "--budget-km", "by": "--by"},
+    "map": {"simplify_m": "--simplify-m", "tiles": "--tiles", "profile": "--profile",
+            "orig": "--route FROM", "dest": "--route TO", "start": "--loop FROM"},
+    "export": {"driver": "--format", "path": "--out"},
+    "build": {"path": "--osm", "query": "--place", "bbox": "--bbox", "lines": "--lines",
+              "layer": "--layer", "kind": "--kind", "kind_column": "--kind-column",
+              "name_column": "--name-column", "clip": "--clip", "places": "--places"},
+    "demo": {"orig": "--from", "dest": "--to", "profile": "--profile", "tiles": "--tiles"},
+}  # fmt: skip
+
 
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line: ``parcs CMD: error: ...``."""
@@ -42,6 +65,13 @@ class _Parser(argparse.ArgumentParser):
 def _one_line(text: str) -> str:
     flat = " ".join(str(text).split())
     return flat if len(flat) <= _MAX_MESSAGE else flat[: _MAX_MESSAGE - 1] + "…"
+
+
+def _in_cli_terms(message: str, command: str) -> str:
+    """Name the command's options instead of the library's arguments in `message`."""
+    for name, option in _OPTION_OF.get(command, {}).items():
+        message = message.replace(f"`{name}`", f"`{option}`")
+    return message.replace("G.graph['crs']", "the graph's CRS")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except ParcsError as err:
-        sys.stderr.write(f"{prefix} {_one_line(str(err))}\n")
+        sys.stderr.write(f"{prefix} {_one_line(_in_cli_terms(str(err), args.command))}\n")
     except OSError as err:  # a file that cannot be read or written: the user can fix it
         where = f" {err.filename!r}" if getattr(err, "filename", None) else ""
         reason = err.strerror or str(err)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from parcs.cli._common import echo, load_graph
+from parcs.cli._common import echo, load_graph, output_folder
 
 DEFAULT_FROM = "Parc de la Lawe"
 DEFAULT_TO = "Calonnix - Parc de la clarence"
@@ -29,7 +29,13 @@ def register(sub: Any) -> None:  # noqa: ANN401
         dest="dest",
         help=f"end place (default: {DEFAULT_TO}; on another graph, the park farthest from it)",
     )
-    p.add_argument("--profile", default="bike", help="walk, bike or ebike (default: bike)")
+    p.add_argument(
+        "--profile",
+        default="bike",
+        type=str.lower,
+        choices=("walk", "bike", "ebike"),
+        help="walk, bike or ebike (default: bike)",
+    )
     p.add_argument("--tiles", default="OpenStreetMap", help="map tiles, or 'none'")
     p.set_defaults(func=run)
 
@@ -96,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     from parcs._atomic import write_text  # noqa: PLC0415
     from parcs.network.summary import format_summary  # noqa: PLC0415
 
-    out = Path(args.out)
+    out = output_folder(args.out, flag="--out")  # checked before any work
     G = load_graph(args)
     echo(format_summary(parcs.summary(G)))
     echo()

@@ -26,7 +26,8 @@ def register(sub: Any) -> None:  # noqa: ANN401
         help="interactive HTML map of the network, with routes, points-nœuds and gaps",
         description=(
             "Write a self-contained HTML map (Leaflet is embedded: it opens offline; only the "
-            "background tiles need a connection)."
+            "background tiles need a connection). With --tiles none it draws a light base map "
+            "instead: town and commune outlines with their names."
         ),
     )
     p.add_argument("--out", default="parcs_map.html", help="output HTML file (parcs_map.html)")
@@ -43,12 +44,17 @@ def register(sub: Any) -> None:  # noqa: ANN401
     )
     p.add_argument("--nodes", action="store_true", help="draw the points-nœuds network")
     p.add_argument("--gaps", action="store_true", help="draw the ranked missing links")
-    p.add_argument("--communes", action="store_true", help="add commune outlines (hidden layer)")
+    p.add_argument(
+        "--communes",
+        action="store_true",
+        help="add the towns and communes as a layer with popups (hidden at start)",
+    )
     p.add_argument(
         "--tiles",
         default="OpenStreetMap",
         help='background tiles: a folium name ("OpenStreetMap", "CyclOSM", "OpenTopoMap"), a '
-        'URL template with {z}/{x}/{y}, or "none" (default OpenStreetMap)',
+        'URL template with {z}/{x}/{y}, or "none" for the offline base map of town outlines and '
+        "names (default OpenStreetMap)",
     )
     p.add_argument(
         "--simplify-m", type=float, default=5.0, help="display simplification in metres (5)"

@@ -44,11 +44,15 @@ class LinkGraph:
         object[m] geometry of each arc, oriented from its tail to its head.
     edge_of
         int64[m] id of the undirected edge of each arc (twins share it).
+    parent
+        int64[m] position of each arc in ``csr_of(G, built_only=...)`` (:func:`from_graph`), to
+        read edge attributes with :func:`parcs.csr.arc_values`; None for :func:`from_arcs`.
     """
 
     csr: CSRGraph
     geoms: npt.NDArray[np.object_]
     edge_of: IntArray
+    parent: IntArray | None = None
     tails: IntArray = field(init=False, repr=False)
     weight: FloatArray = field(init=False, repr=False)
     xy: FloatArray = field(init=False, repr=False)
@@ -59,6 +63,30 @@ class LinkGraph:
         self.weight = self.csr.weights["length"]
         self.xy = np.column_stack((self.csr.x, self.csr.y))
         self.index = {int(v): i for i, v in enumerate(self.csr.node_ids.tolist())}
+
+    @property
+    def twin(self) -> IntArray:
+        """int64[m] the arc of the same undirected edge in the other direction."""
+        cached = self.__dict__.get("_twin")
+        if cached is None:
+            order = np.argsort(self.edge_of, kind="stable")
+            cached = np.arange(len(order), dtype=np.int64)
+            e = self.edge_of[order]
+            pair = np.flatnonzero(e[:-1] == e[1:]) if len(e) > 1 else np.zeros(0, dtype=np.int64)
+            cached[order[pair]] = order[pair + 1]
+            cached[order[pair + 1]] = order[pair]
+            self.__dict__["_twin"] = cached
+        return cached  # type: ignore[no-any-return]
+
+    def restrict(self, keep: npt.NDArray[np.bool_]) -> LinkGraph:
+        """The LinkGraph with only the arcs in `keep` (twins must be kept or dropped together)."""
+        sub, parent = self.csr.restrict(keep)
+        return LinkGraph(
+            csr=sub,
+            geoms=self.geoms[parent],
+            edge_of=self.edge_of[parent],
+            parent=None if self.parent is None else self.parent[parent],
+        )
 
     def degree(self) -> IntArray:
         """Return the number of distinct neighbours of each node."""
@@ -144,6 +172,7 @@ def from_graph(G: nx.MultiDiGraph, *, built_only: bool) -> LinkGraph:
         csr=sub,
         geoms=geoms[parent],
         edge_of=edge_ids(csr.node_ids[t], csr.node_ids[sub.indices], sub.arc_key),
+        parent=np.asarray(parent, dtype=np.int64),
     )
 
 

@@ -50,11 +50,22 @@ class Split:
 
 
 def _long_edges(
-    G: nx.MultiDiGraph, *, max_edge_m: float, built_only: bool
+    G: nx.MultiDiGraph,
+    *,
+    max_edge_m: float,
+    built_only: bool,
+    only: set[tuple[int, int, int]] | None = None,
 ) -> list[tuple[int, int, int, int]]:
     """Return ``(min id, max id, key, pieces)`` of the edges to cut, sorted."""
     todo: list[tuple[int, int, int, int]] = []
-    for u, v, k, data in G.edges(keys=True, data=True):
+    if only is not None:
+        edges = [
+            (a, b, k, G.edges[a, b, k] if G.has_edge(a, b, k) else G.edges[b, a, k])
+            for a, b, k in sorted(only)
+        ]
+    else:
+        edges = list(G.edges(keys=True, data=True))
+    for u, v, k, data in edges:
         if u == v or (built_only and not data.get("built", True)):
             continue
         a, b = (u, v) if u < v else (v, u)
@@ -82,7 +93,11 @@ def _cut_line(line: LineString, ends: Sequence[tuple[float, float]]) -> list[Lin
 
 
 def split_long_edges(
-    G: nx.MultiDiGraph, *, max_edge_m: float, built_only: bool
+    G: nx.MultiDiGraph,
+    *,
+    max_edge_m: float,
+    built_only: bool,
+    only: set[tuple[int, int, int]] | None = None,
 ) -> tuple[nx.MultiDiGraph, Split]:
     """Return a copy of `G` where edges longer than `max_edge_m` are cut into equal pieces.
 
@@ -97,13 +112,14 @@ def split_long_edges(
     the smallest id of `G` (and below 0), numbered in the order of the edges
     ``(min id, max id, key)`` and from the smaller end id; they carry ``x``, ``y``, ``lon``,
     ``lat`` and ``street_count=2``. Edges ignored by the design (gap connectors with
-    `built_only`, self-loops) are left whole. `G` is not modified; it is returned itself when
-    no edge is cut.
+    `built_only`, self-loops) are left whole; with `only`, just those edges
+    ``(min id, max id, key)`` are considered. `G` is not modified; it is returned itself
+    when no edge is cut.
     """
     from pyproj import Transformer  # noqa: PLC0415
 
     info = Split()
-    todo = _long_edges(G, max_edge_m=max_edge_m, built_only=built_only)
+    todo = _long_edges(G, max_edge_m=max_edge_m, built_only=built_only, only=only)
     if not todo:
         return G, info
     H = G.copy()

@@ -5,11 +5,16 @@ numbered junctions (1–99, reused far apart) joined by signposted *links*; ride
 sequence of numbers such as 12 → 45 → 7 and follow the signs.
 
 :func:`points_noeuds` designs such a network on any parcs graph (the embedded Artois greenways
-by default), in named steps: cut long edges (:mod:`parcs.junctions._split`), find the
-connected parts long enough to design, pick candidate junctions (intersections, park access
-points, ends, caller-fixed nodes) and thin them to ``min_link_m`` apart, give each part two
-junctions, find the links, add junctions on long links and bare second paths, prune links
-that repeat others, number (:mod:`parcs.junctions.numbering`) and assemble the tables.
+by default) in two stages, as a designer would:
+
+1. **choose the signed network** (:mod:`parcs.junctions._select`): the ways to signpost,
+   preferring routes, former railways, towpaths and greenways, with quiet roads only where
+   they close a gap, and a mesh aimed at the published rules;
+2. **place the junctions where it branches** (:mod:`parcs.junctions._signed`): junctions are
+   exactly its branch points and ends, plus cut points on links longer than ``max_link_m``;
+   every signed edge belongs to exactly one link and no link passes a junction.
+
+Then the junctions are numbered (:mod:`parcs.junctions.numbering`) and the tables assembled.
 
 Design defaults follow published practice (see ``docs/points-noeuds.md``):
 
@@ -18,8 +23,9 @@ Design defaults follow published practice (see ``docs/points-noeuds.md``):
   faces of the network 8–20 km;
 * Wallonia (*réseau points-nœuds* of the provinces, SPW guidance): meshes with 5–8 km sides.
 
-Hence ``min_link_m=1000``, ``max_link_m=10_000`` and ``target_link_m=5000`` (long links are cut
-into pieces of about that length).
+Hence ``min_link_m=1000``, ``max_link_m=10_000``, ``target_link_m=5000`` (long links are cut
+into pieces of about that length) and ``mesh_m=2500`` (square meshes of 2.5 km sides make
+10 km face loops; bent along real paths, most faces come out inside 8–20 km).
 """
 
 from __future__ import annotations
@@ -34,38 +40,45 @@ from shapely.geometry import Point
 
 from parcs._kernels.components import connected_components
 from parcs._log import logger
-from parcs._validate import check_positive
+from parcs._validate import check_number, check_positive
 from parcs.errors import EmptyAreaError, NodeNotFoundError, NumberingError, ValidationError
 from parcs.graph import validate_graph
-from parcs.junctions._linkgraph import LinkGraph, find_links, from_graph, reverse_arcs
+from parcs.junctions._linkgraph import LinkGraph, from_graph, reverse_arcs
+from parcs.junctions._select import (
+    COVER_KINDS,
+    SelectOptions,
+    arc_factors,
+    check_weights,
+    select_network,
+)
+from parcs.junctions._signed import CleanOptions, structure
 from parcs.junctions._split import Split, split_long_edges
 from parcs.junctions.network import JunctionNetwork
 from parcs.junctions.numbering import colour_junctions, conflict_pairs
 from parcs.junctions.validation import (
     DEFAULT_MAX_LINK_M,
+    DEFAULT_MESH_M,
     DEFAULT_MIN_LINK_M,
     DEFAULT_MIN_REUSE_M,
     DEFAULT_TARGET_LINK_M,
+    IDEAL_LOOP_M,
 )
 from parcs.network.places import PARK_KINDS
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Mapping, Sequence
 
     import networkx as nx
     import numpy.typing as npt
 
-__all__ = ["empty_issues", "points_noeuds"]
+__all__ = ["DEFAULT_STRETCH", "empty_issues", "points_noeuds"]
 
-_REASON_ORDER = {
-    "fixed": 0,
-    "intersection": 1,
-    "access": 2,
-    "end": 3,
-    "component": 4,
-    "split": 5,
-    "loop": 6,
-}
+#: Greedy-spanner stretch of the selection (signed ways count 1 / stretch of their cost).
+DEFAULT_STRETCH = 1.5
+#: Places farther than this from the signed network (along the graph) get a path to it.
+DEFAULT_COVER_M = 1000.0
+
+Links = list[tuple[int, int, float, "npt.NDArray[np.int64]"]]
 
 
 def empty_issues() -> pd.DataFrame:
@@ -73,48 +86,49 @@ def empty_issues() -> pd.DataFrame:
     return pd.DataFrame(columns=["check", "osm_type", "osm_id", "ref", "detail"])
 
 
-def points_noeuds(
+def points_noeuds(  # noqa: PLR0913
     G: nx.MultiDiGraph | None = None,
     *,
     min_link_m: float = DEFAULT_MIN_LINK_M,
     max_link_m: float = DEFAULT_MAX_LINK_M,
     target_link_m: float = DEFAULT_TARGET_LINK_M,
     min_reuse_m: float = DEFAULT_MIN_REUSE_M,
-    fixed_numbers: Mapping[int, int] | None = None,
+    fixed_numbers: Mapping[int, int] | JunctionNetwork | None = None,
     built_only: bool = True,
     include_places: bool = True,
     number_choice: Literal["spread", "smallest"] = "spread",
     prune_links: bool = True,
     split_long_edges: bool = True,
+    network: Literal["select", "all"] = "select",
+    mesh_m: float = DEFAULT_MESH_M,
+    stretch: float = DEFAULT_STRETCH,
+    cover_m: float = DEFAULT_COVER_M,
+    weights: Mapping[str, float | None] | None = None,
 ) -> JunctionNetwork:
     """Design and number a points-nœuds network on `G`.
 
-    Steps: (1) keep the built greenways (``built=True`` edges) and leave out connected
-    components shorter than `min_link_m` in total; (2) candidate junctions are intersections
-    (3+ distinct neighbours), the access node of every park (``PARK_KINDS``: terril, park,
-    nature area, forest...) nearest to it, for parks with a node within reach, and
-    network ends; (3) candidates are thinned greedily, fixed junctions first, then
-    intersections by decreasing degree, then park accesses, then ends (ties by node id): a
-    candidate closer than `min_link_m` along the network to an accepted junction is dropped;
-    (4) links are found by bounded searches from every junction that stop at the other
-    junctions; (5) links longer than `max_link_m` are cut at interior nodes into pieces of about
-    `target_link_m`, and (4) is repeated; (6) junctions are numbered 1..99 (DSATUR on the
-    conflict graph, see :func:`number_junctions`).
-
-    Junctions are graph nodes, and the network builder merges degree-2 chains into single
-    edges; so that long links can be cut, the design runs on a copy of `G` where every edge
-    longer than ``min(target_link_m, max_link_m / 2)`` is cut into equal pieces by new nodes
-    with negative ids (see `split_long_edges`). That graph is ``net.graph``: routes from
-    :meth:`JunctionNetwork.plan` are paths of it.
+    Stages (module docstring, ``docs/points-noeuds.md``): (1) choose the signed network: core
+    ways (routes, former railways, towpaths: cost factor at most 0.6 in `weights`) always,
+    then the cheapest paths between terminals (fixed junctions, places, lattice hubs every
+    `mesh_m`) that the signed network does not already join within `stretch`, paths to
+    places farther than `cover_m`, and paths closing 8–20 km loops through its tree-like
+    parts; (2) take off tiny loops, short spurs, close branch points and (`prune_links`)
+    loops shorter than 8 km, never disconnecting it; (3) junctions are its branch points and
+    ends, plus cut points on links longer than `max_link_m`, on rings and on second links
+    between the same two junctions; links are the chains between junctions (no ground on
+    two links, no link through a junction); long edges are cut when a link needs it
+    (`split_long_edges`); (4) number the junctions 1..99 (DSATUR, see
+    :func:`number_junctions`).
 
     Parameters
     ----------
     G
-        A parcs graph (EPSG:2154 metres, ``est_length``/``built``/``kind`` edge attributes).
-        Default: the embedded Artois network, ``parcs.load_network()``.
+        A parcs graph (projected metric CRS, ``est_length``/``built``/``kind`` edge
+        attributes). Default: the embedded Artois network, ``parcs.load_network()``.
     min_link_m
         Shortest link, in metres along the network. Default 1 km (Danish node-network
-        handbook: links of 1–5 km).
+        handbook: links of 1–5 km). Spurs and links between branch points shorter than this
+        are resolved in stage 3 (a short link is kept only where it is the sole connection).
     max_link_m
         Longest link before it is cut. Default 10 km (Danish handbook maximum).
     target_link_m
@@ -123,27 +137,47 @@ def points_noeuds(
         Two junctions with the same number are at least this far apart in a straight line.
         Default 5 km (see :data:`DEFAULT_MIN_REUSE_M`).
     fixed_numbers
-        ``{node id: number}`` kept as given (these nodes always become junctions).
+        ``{node id: number}`` kept as given (these nodes always become junctions), or a
+        :class:`JunctionNetwork` read with :func:`read_node_network`: its junctions on `G`
+        keep their numbers and positions (``reason="fixed"``), and those off `G` (a
+        neighbouring network) constrain the new numbers: no new junction within
+        `min_reuse_m` of one of them carries its number.
     built_only
         Ignore the gap connectors (``built=False`` edges). With False they are part of the
         network, at their travelled length ``est_length``.
     include_places
-        Make the nearest access node of each park (any place of ``PARK_KINDS`` with an
-        access node within its access distance) a candidate junction.
+        Cover the places (:data:`parcs.junctions._select.COVER_KINDS`: parks, terrils, nature
+        areas, stations, village centres) and name the park each junction gives access to.
     number_choice
         {"spread", "smallest"} how the numbering picks among free numbers (see
         :func:`number_junctions`).
     prune_links
-        Drop links that only repeat sections of other links (where thinning removed an
-        intersection next to a junction), when a detour of at most ``2 * min_link_m`` through a
-        common neighbour replaces them.
+        Take off non-core links closing loops shorter than 8 km (the Danish handbook's
+        shortest face loop) when the network stays connected.
     split_long_edges
-        Cut edges longer than ``min(target_link_m, max_link_m / 2)`` into equal pieces before
-        the design, so that links made of a long edge can get a junction part-way
-        (``reason="split"``). New nodes have negative ids (-1, -2, ... below the smallest id of
-        `G`), lie on the edge geometry and carry ``x``/``y``/``lon``/``lat``; the pieces keep
-        the edge attributes, with ``length``/``est_length`` split in proportion. `G` itself is
-        never modified. With False, junctions are only placed on nodes of `G`.
+        When a link is still longer than `max_link_m` with no node to cut at, cut its edges
+        longer than ``min(target_link_m, max_link_m / 2)`` into equal pieces and design again
+        on that copy of `G`, so that a junction can sit part-way (``reason="split"``). New
+        nodes have negative ids (-1, -2, ... below the smallest id of `G`), lie on the edge
+        geometry and carry ``x``/``y``/``lon``/``lat``; the pieces keep the edge attributes,
+        with ``length``/``est_length`` split in proportion. `G` itself is never modified.
+        With False, junctions are only placed on nodes of `G`.
+    network
+        {"select", "all"}: ``"select"`` chooses the ways to sign (stage 1); ``"all"`` signs
+        every usable edge of the parts long enough (the whole greenway network).
+    mesh_m
+        Side of the lattice of hubs the selection joins (default 2.5 km: 10 km face loops on
+        a straight grid, 10–20 km on real paths).
+    stretch
+        A pair of terminals already joined by signed ways at most this many times dearer
+        (in cost) than a fresh path gets no new path. Default 1.5.
+    cover_m
+        Places farther than this along the graph from the signed network get a path to it.
+    weights
+        Cost factor by kind (updates :data:`parcs.junctions._select.DEFAULT_WEIGHTS`; keys
+        are edge kinds plus ``"route"`` and ``"eurovelo"``; None: never signed). Default:
+        EuroVelo 0.5, routes/former railways/towpaths 0.6 (always signed), cycleways 0.8,
+        tracks/paths/other kinds 1, quiet roads (``connector``) 2.
 
     Returns
     -------
@@ -154,69 +188,63 @@ def points_noeuds(
     Raises
     ------
     ValidationError
-        If a length is not a positive number or `min_link_m` > `max_link_m`.
+        If a length or factor is not a positive number, or `min_link_m` > `max_link_m`.
     NodeNotFoundError
-        If a node of `fixed_numbers` is not on the network.
+        If a node of a `fixed_numbers` mapping is not on the network.
     EmptyAreaError
         If no component is long enough to carry a junction network.
     NumberingError
         If the numbering constraints cannot be met (see :func:`number_junctions`).
     """
-    opts = _Options(
-        min_link_m=check_positive("min_link_m", min_link_m, unit="metres"),
-        max_link_m=check_positive("max_link_m", max_link_m, unit="metres"),
-        target_link_m=check_positive("target_link_m", target_link_m, unit="metres"),
-        min_reuse_m=check_positive("min_reuse_m", min_reuse_m, unit="metres"),
-        built_only=bool(built_only),
+    opts = _options(
+        min_link_m=min_link_m,
+        max_link_m=max_link_m,
+        target_link_m=target_link_m,
+        min_reuse_m=min_reuse_m,
+        built_only=built_only,
+        number_choice=number_choice,
+        network=network,
+        mesh_m=mesh_m,
+        stretch=stretch,
+        cover_m=cover_m,
+        weights=weights,
+        include_places=include_places,
+        prune_links=prune_links,
     )
-    if opts.min_link_m >= opts.max_link_m:
-        msg = f"`min_link_m` ({min_link_m!r}) must be smaller than `max_link_m` ({max_link_m!r})"
-        raise ValidationError(msg)
-    if number_choice not in {"spread", "smallest"}:
-        msg = f"`number_choice` must be 'spread' or 'smallest', got {number_choice!r}"
-        raise ValidationError(msg)
     if G is None:
         from parcs.network.territory import load_network  # noqa: PLC0415
 
         G = load_network()
     validate_graph(G)
     split_edge_m = min(opts.target_link_m, opts.max_link_m / 2)
-    if split_long_edges:
-        G_design, split = _split_edges(G, max_edge_m=split_edge_m, built_only=opts.built_only)
-    else:
-        G_design, split = G, Split()
-    g = from_graph(G_design, built_only=opts.built_only)
-    parts = _Parts.of(g, opts.min_link_m)
-    fixed_idx = _fixed_indexes(g, fixed_numbers, parts.active, built_only=opts.built_only)
-    access = _place_access(G, g, parts.active) if include_places else {}
-    reasons = _thin(g, _candidates(g, parts.degree, parts.active, access, fixed_idx), opts.min_link_m)
-    _junctions_per_component(g, parts, reasons, opts.min_link_m)
-    links = _grow_links(g, reasons, parts.active, opts)
-    links, pruned = (
-        _prune_redundant(g, links, detour_m=2 * opts.min_link_m) if prune_links else (links, 0)
-    )
-    jidx = sorted(reasons, key=lambda i: int(g.csr.node_ids[i]))
+    G_design, split = G, Split()
+    d = _design(G, fixed_numbers, opts)
+    long_edges = _edges_to_cut(d, split_edge_m) if split_long_edges else set()
+    if long_edges:  # links over max_link_m with no node to cut at: cut their long edges
+        G_design, split = split_long_edges_of(
+            G, max_edge_m=split_edge_m, built_only=opts.built_only, only=long_edges
+        )
+        d = _design(G_design, fixed_numbers, opts)
+    g, parts, sel, st, links = d.g, d.parts, d.sel, d.st, d.links
+    fixed_idx, border, imported = d.fixed_idx, d.border, d.imported
+    dropped = st.dropped
+    jidx = sorted(st.reasons, key=lambda i: int(g.csr.node_ids[i]))
     numbers = _number(
-        g, jidx, links, min_reuse_m=opts.min_reuse_m, fixed=fixed_idx, choice=number_choice
+        g,
+        jidx,
+        links,
+        min_reuse_m=opts.min_reuse_m,
+        fixed=fixed_idx,
+        border=border,
+        imported=bool(imported) or bool(border),
+        choice=opts.number_choice,
     )
-    places = {i: name for i, name in access.items() if i in reasons}
-    jdf, ldf, arcs = _assemble(g, jidx, reasons, places, links, numbers)
-    report = _report(g, parts, links, jdf, ldf, opts, places=places, access=access)
-    report.update(links_pruned=pruned, edges_split=split.edges, nodes_added=split.nodes)
-    params = {
-        "min_link_m": opts.min_link_m,
-        "max_link_m": opts.max_link_m,
-        "target_link_m": opts.target_link_m,
-        "min_reuse_m": opts.min_reuse_m,
-        "built_only": opts.built_only,
-        "include_places": include_places,
-        "number_choice": number_choice,
-        "prune_links": prune_links,
-        "split_long_edges": split_long_edges,
-        "split_edge_m": split_edge_m if split_long_edges else None,
-    }
+    places = _junction_places(G_design, g, set(jidx)) if include_places else {}
+    jdf, ldf, arcs = _assemble(g, jidx, st.reasons, places, links, numbers)
+    report = _report(g, parts, links, jdf, ldf, opts, sel=sel, places=places, dropped=dropped)
+    report.update(edges_split=split.edges, nodes_added=split.nodes, border_junctions=len(border))
     logger.info(
-        "points_noeuds: %d junctions, %d links, %.1f km covered (%d small components left out)",
+        "points_noeuds: %d junctions, %d links, %.1f km signed (%d small components left out)",
         len(jdf),
         len(ldf),
         report["km_covered"],
@@ -225,7 +253,7 @@ def points_noeuds(
     return JunctionNetwork(
         junctions=jdf,
         links=ldf,
-        params=params,
+        params=opts.params(split_long_edges=split_long_edges, split_edge_m=split_edge_m),
         report=report,
         issues=empty_issues(),
         _graph=g,
@@ -235,6 +263,70 @@ def points_noeuds(
     )
 
 
+@dataclass
+class _Design:
+    """One run of the design on a graph (before numbering)."""
+
+    g: LinkGraph
+    parts: _Parts
+    sel: Any
+    st: Any
+    links: Links
+    fixed_idx: dict[int, int]
+    border: list[tuple[float, float, int]]
+    imported: set[int]
+
+
+def _design(
+    G_design: nx.MultiDiGraph,
+    fixed_numbers: Mapping[int, int] | JunctionNetwork | None,
+    opts: _Options,
+) -> _Design:
+    """Choose the signed network of `G_design`, then its junctions and links."""
+    g0 = from_graph(G_design, built_only=opts.built_only)
+    factor0 = arc_factors(G_design, g0, opts.weights, built_only=opts.built_only)
+    keep = np.isfinite(factor0)
+    g, factor = (g0, factor0) if keep.all() else (g0.restrict(keep), factor0[keep])
+    parts = _Parts.of(g, opts.min_link_m)
+    fixed_idx, border, imported = _fixed_junctions(g, fixed_numbers, parts.active, opts)
+    kept = sorted({*fixed_idx, *imported})
+    sel = select_network(
+        G_design, g, usable=parts.active, factor=factor, fixed=kept, opts=opts.select,
+        labels=parts.labels,
+    )
+    fixed_mask = np.zeros(g.csr.n_nodes, dtype=np.bool_)
+    fixed_mask[kept] = True
+    protected = fixed_mask.copy()
+    protected[list(sel.protected)] = True
+    st = structure(
+        g, sel.signed, fixed=fixed_mask, protected=protected, factor=factor, core=sel.core,
+        opts=opts.clean,
+    )
+    links: Links = [(lk.a, lk.b, lk.length, lk.arcs) for lk in st.links]
+    if not links:
+        msg = (
+            f"nothing is left to sign: the ways chosen are shorter than `min_link_m`="
+            f"{opts.min_link_m:g} m once short spurs and loops are taken off; lower "
+            "`min_link_m`, use `network='all'` or a larger graph"
+        )
+        raise EmptyAreaError(msg)
+    return _Design(g, parts, sel, st, links, fixed_idx, border, imported)
+
+
+def _edges_to_cut(d: _Design, split_edge_m: float) -> set[tuple[int, int, int]]:
+    """``(min id, max id, key)`` of the long edges on links still over ``max_link_m``."""
+    g, out = d.g, set()
+    max_link = d.st.max_link_m
+    ids = g.csr.node_ids
+    for _a, _b, length, arcs in d.links:
+        if length <= max_link:
+            continue
+        for a in arcs[g.weight[arcs] > split_edge_m].tolist():
+            u, v = int(ids[g.tails[a]]), int(ids[g.csr.indices[a]])
+            out.add((min(u, v), max(u, v), int(g.csr.arc_key[a])))
+    return out
+
+
 @dataclass(frozen=True)
 class _Options:
     min_link_m: float
@@ -242,13 +334,87 @@ class _Options:
     target_link_m: float
     min_reuse_m: float
     built_only: bool
+    number_choice: Literal["spread", "smallest"]
+    weights: dict[str, float | None]
+    select: SelectOptions
+    clean: CleanOptions
+    include_places: bool
+
+    def params(self, **extra: Any) -> dict[str, Any]:  # noqa: ANN401
+        return {
+            "min_link_m": self.min_link_m,
+            "max_link_m": self.max_link_m,
+            "target_link_m": self.target_link_m,
+            "min_reuse_m": self.min_reuse_m,
+            "built_only": self.built_only,
+            "include_places": self.include_places,
+            "number_choice": self.number_choice,
+            "prune_links": self.clean.prune,
+            "network": "all" if self.select.sign_all else "select",
+            "mesh_m": self.select.mesh_m,
+            "stretch": self.select.stretch,
+            "cover_m": self.select.cover_m,
+            "weights": dict(self.weights),
+            **extra,
+        }
+
+
+def _options(**kw: Any) -> _Options:  # noqa: ANN401
+    """Check every option; one ValidationError naming the first bad one."""
+    lengths = {
+        k: check_positive(k, kw[k], unit="metres")
+        for k in ("min_link_m", "max_link_m", "target_link_m", "min_reuse_m", "mesh_m", "cover_m")
+    }
+    if lengths["min_link_m"] >= lengths["max_link_m"]:
+        msg = (
+            f"`min_link_m` ({kw['min_link_m']!r}) must be smaller than `max_link_m` "
+            f"({kw['max_link_m']!r})"
+        )
+        raise ValidationError(msg)
+    if kw["number_choice"] not in {"spread", "smallest"}:
+        msg = f"`number_choice` must be 'spread' or 'smallest', got {kw['number_choice']!r}"
+        raise ValidationError(msg)
+    if kw["network"] not in {"select", "all"}:
+        msg = f"`network` must be 'select' or 'all', got {kw['network']!r}"
+        raise ValidationError(msg)
+    stretch = check_number("stretch", kw["stretch"], lo=1.0, hi=100.0)
+    kinds = COVER_KINDS if kw["include_places"] else frozenset()
+    select = SelectOptions(
+        mesh_m=lengths["mesh_m"],
+        stretch=stretch,
+        cover_m=lengths["cover_m"],
+        cover_kinds=kinds,
+        sign_all=kw["network"] == "all",
+        loop_m=IDEAL_LOOP_M,
+        min_link_m=lengths["min_link_m"],
+        max_link_m=lengths["max_link_m"],
+    )
+    clean_opts = CleanOptions(
+        min_link_m=lengths["min_link_m"],
+        max_link_m=lengths["max_link_m"],
+        target_link_m=lengths["target_link_m"],
+        loop_min_m=IDEAL_LOOP_M[0],
+        loop_max_m=IDEAL_LOOP_M[1],
+        prune=bool(kw["prune_links"]),
+    )
+    return _Options(
+        min_link_m=lengths["min_link_m"],
+        max_link_m=lengths["max_link_m"],
+        target_link_m=lengths["target_link_m"],
+        min_reuse_m=lengths["min_reuse_m"],
+        built_only=bool(kw["built_only"]),
+        number_choice=kw["number_choice"],
+        weights=check_weights(kw["weights"]),
+        select=select,
+        clean=clean_opts,
+        include_places=bool(kw["include_places"]),
+    )
 
 
 @dataclass
 class _Parts:
     """Connected parts of the design graph and which are long enough to be designed."""
 
-    degree: npt.NDArray[np.int64]
     labels: npt.NDArray[np.int64]
     comp_len: npt.NDArray[np.float64]
     active: npt.NDArray[np.bool_]
@@ -258,7 +424,10 @@ class _Parts:
     @classmethod
     def of(cls, g: LinkGraph, min_link_m: float) -> _Parts:
         if g.csr.n_arcs == 0:
-            msg = "the graph has no usable edge (with `built_only=True`, no built edge)"
+            msg = (
+                "the graph has no usable edge (with `built_only=True`, no built edge; kinds "
+                "whose `weights` are None are never used)"
+            )
             raise EmptyAreaError(msg)
         labels = np.asarray(
             connected_components(g.csr.indptr, g.csr.indices, g.tails, g.csr.n_nodes)
@@ -274,24 +443,38 @@ class _Parts:
                 "long; lower `min_link_m` or use a larger graph"
             )
             raise EmptyAreaError(msg)
-        return cls(g.degree(), labels, comp_len, active, int(small.sum()), float(comp_len[small].sum() / 1000))
+        return cls(labels, comp_len, active, int(small.sum()), float(comp_len[small].sum() / 1000))
 
 
-def _split_edges(G: nx.MultiDiGraph, *, max_edge_m: float, built_only: bool) -> tuple[nx.MultiDiGraph, Split]:
-    return split_long_edges(G, max_edge_m=max_edge_m, built_only=built_only)
-
-
-def _fixed_indexes(
-    g: LinkGraph,
-    fixed_numbers: Mapping[int, int] | None,
-    active: npt.NDArray[np.bool_],
+def split_long_edges_of(
+    G: nx.MultiDiGraph,
     *,
+    max_edge_m: float,
     built_only: bool,
-) -> dict[int, int]:
-    """Node index -> number of the caller-fixed junctions (they must be on the network)."""
+    only: set[tuple[int, int, int]] | None = None,
+) -> tuple[nx.MultiDiGraph, Split]:
+    """Cut long edges (see :func:`parcs.junctions._split.split_long_edges`)."""
+    return split_long_edges(G, max_edge_m=max_edge_m, built_only=built_only, only=only)
+
+
+def _fixed_junctions(
+    g: LinkGraph,
+    fixed_numbers: Mapping[int, int] | JunctionNetwork | None,
+    active: npt.NDArray[np.bool_],
+    opts: _Options,
+) -> tuple[dict[int, int], list[tuple[float, float, int]], set[int]]:
+    """Fixed junctions, border junctions and existing junctions on the graph.
+
+    Returns node index -> number (kept numbers), ``(x, y, number)`` of the junctions of an
+    imported network beyond the graph, and the node indexes of its junctions on the graph.
+    """
+    if fixed_numbers is None:
+        return {}, [], set()
+    if isinstance(fixed_numbers, JunctionNetwork) or hasattr(fixed_numbers, "junctions"):
+        return _imported_junctions(g, fixed_numbers, active)  # type: ignore[arg-type]
     fixed_idx: dict[int, int] = {}
     missing = []
-    for node, number in sorted((fixed_numbers or {}).items()):
+    for node, number in sorted(dict(fixed_numbers).items()):
         i = g.index.get(int(node))
         if i is None or not active[i]:
             missing.append(node)
@@ -300,297 +483,102 @@ def _fixed_indexes(
     if missing:
         msg = (
             f"`fixed_numbers` names {len(missing)} node(s) that are not on the designed network: "
-            f"{missing[:5]}; use node ids of G{' with built edges' if built_only else ''}"
+            f"{missing[:5]}; use node ids of G{' with built edges' if opts.built_only else ''}"
         )
         raise NodeNotFoundError(msg)
-    return fixed_idx
+    return fixed_idx, [], set()
 
 
-def _thin(
-    g: LinkGraph, cands: list[tuple[tuple[int, int, int], int, str]], min_link_m: float
-) -> dict[int, str]:
-    """Keep candidates, best first, at least `min_link_m` from those kept (fixed: always)."""
-    reasons: dict[int, str] = {}
-    near = np.full(g.csr.n_nodes, np.inf)
-    for _key, i, reason in cands:
-        if reason != "fixed" and near[i] < min_link_m:
-            continue
-        reasons[i] = reason
-        dist, _ = g.search([i], cutoff=min_link_m)
-        np.minimum(near, dist, out=near)
-    return reasons
+def _imported_junctions(
+    g: LinkGraph, net: JunctionNetwork, active: npt.NDArray[np.bool_]
+) -> tuple[dict[int, int], list[tuple[float, float, int]], set[int]]:
+    """Junctions of an existing network, on the design graph or beyond it.
 
-
-def _junctions_per_component(
-    g: LinkGraph, parts: _Parts, reasons: dict[int, str], min_link_m: float
-) -> None:
-    """Give every active component two junctions or leave it out (in place).
-
-    Components left with fewer than two junctions (loops, single lines) get their farthest
-    node; a component whose farthest node is closer than `min_link_m` is left out.
+    On the graph they are kept, with their number when it is one of 1..99; beyond it (border)
+    their numbers constrain the new ones.
     """
-    labels, active = parts.labels, parts.active
-    for c in np.unique(labels[active]).tolist():
-        members = np.flatnonzero(labels == c)
-        have = [i for i in members.tolist() if i in reasons]
-        if len(have) >= 2:  # noqa: PLR2004
-            continue
-        start = have or [int(members[np.argmin(g.csr.node_ids[members])])]
-        dist, _ = g.search(start)
-        d = dist[members]
-        far = int(members[np.argmax(d)])
-        if d.max() < min_link_m and not any(reasons.get(i) == "fixed" for i in have):
-            for i in have:
-                del reasons[i]
-            active[members] = False
-            parts.left_out += 1
-            parts.left_out_km += float(parts.comp_len[c] / 1000)
-            continue
-        for i in (*start, far):
-            reasons.setdefault(i, "component")
-
-
-def _grow_links(
-    g: LinkGraph, reasons: dict[int, str], active: npt.NDArray[np.bool_], opts: _Options
-) -> list[tuple[int, int, float, npt.NDArray[np.int64]]]:
-    """Find links; add junctions cutting long links, then on bare second paths; repeat."""
-    links = find_links(g, list(reasons), cutoff=np.inf)
-    for _ in range(50):
-        new = _split_junctions(
-            g, reasons, links, opts.min_link_m, opts.max_link_m, opts.target_link_m
-        )
-        reason = "split"
-        if not new:
-            new = _cover_junctions(g, reasons, links, active, opts.min_link_m)
-            reason = "loop"
-        if not new:
-            break
-        for i in new:
-            reasons[i] = reason
-        links = find_links(g, list(reasons), cutoff=np.inf)
-    return links
+    j = net.junctions
+    if j.crs is not None and str(j.crs) != str(g.csr.crs):
+        j = j.to_crs(g.csr.crs)
+    fixed_idx: dict[int, int] = {}
+    on_graph: set[int] = set()
+    border: list[tuple[float, float, int]] = []
+    for node, number, pt in zip(j.index.tolist(), j["number"].tolist(), j.geometry, strict=True):
+        i = g.index.get(int(node))
+        sign = 1 <= int(number) <= 99  # noqa: PLR2004 - else a ref such as "oA": no number
+        if i is not None and active[i]:
+            on_graph.add(i)
+            if sign:
+                fixed_idx[i] = int(number)
+        elif sign:
+            border.append((float(pt.x), float(pt.y), int(number)))
+    logger.info(
+        "points_noeuds: %d existing junctions kept on the graph (%d with their number), %d "
+        "beyond it",
+        len(on_graph),
+        len(fixed_idx),
+        len(border),
+    )
+    return fixed_idx, border, on_graph
 
 
 def _report(  # noqa: PLR0913
     g: LinkGraph,
     parts: _Parts,
-    links: Sequence[tuple[int, int, float, npt.NDArray[np.int64]]],
+    links: Links,
     jdf: gpd.GeoDataFrame,
     ldf: gpd.GeoDataFrame,
     opts: _Options,
     *,
+    sel: Any,  # noqa: ANN401
     places: Mapping[int, str],
-    access: Mapping[int, str],
+    dropped: Mapping[str, int],
 ) -> dict[str, Any]:
     kept = np.unique(parts.labels[parts.active])
     km_designed = float(np.sum(g.weight[np.isin(parts.labels[g.tails], kept)]) / 2000)
-    on_links: dict[int, float] = {}
-    for *_, arcs_k in links:
-        for e, w in zip(_edge_list(g, arcs_k), g.weight[arcs_k].tolist(), strict=True):
-            on_links[e] = w
+    km_links = float(sum(L for _a, _b, L, _arcs in links) / 1000)
+    core_m = float(np.sum(g.weight[sel.core]) / 2000)
+    terms: dict[str, int] = {}
+    for reason in sel.terminals.values():
+        terms[reason] = terms.get(reason, 0) + 1
     return {
         "junctions": len(jdf),
         "links": len(ldf),
         "km_network": float(np.sum(g.weight) / 2000),
-        "km_covered": float(sum(on_links.values()) / 1000),
+        "km_covered": km_links,
+        "km_links": km_links,
         "km_designed": km_designed,
+        "km_core": core_m,
         "components_used": len(kept),
         "components_left_out": parts.left_out,
         "km_left_out": parts.left_out_km,
+        "terminals": terms,
+        "places_to_cover": sel.places_to_cover,
+        "places_joined": sel.places_joined,
+        "loops_closed": sel.loops_closed,
         "places_with_junction": len(places),
-        "places_candidates": len(access),
+        "links_taken_off": dict(dropped),
         "links_not_split": int(sum(1 for *_, L, _a in links if opts.max_link_m < L)),
     }
 
 
-def _candidates(
-    g: LinkGraph,
-    degree: npt.NDArray[np.int64],
-    active: npt.NDArray[np.bool_],
-    access: Mapping[int, str],
-    fixed: Iterable[int],
-) -> list[tuple[tuple[int, int, int], int, str]]:
-    """Return ``(priority key, node index, reason)`` of every candidate, best first."""
-    out: dict[int, tuple[tuple[int, int, int], str]] = {}
-
-    def _put(i: int, reason: str) -> None:
-        key = (_REASON_ORDER[reason], -int(degree[i]), int(g.csr.node_ids[i]))
-        if reason == "intersection":
-            key = (_REASON_ORDER[reason], -int(degree[i]), int(g.csr.node_ids[i]))
-        old = out.get(i)
-        if old is None or key < old[0]:
-            out[i] = (key, reason)
-
-    for i in np.flatnonzero(active & (degree >= 3)).tolist():  # noqa: PLR2004
-        _put(i, "intersection")
-    for i in access:
-        if active[i]:
-            _put(i, "access")
-    for i in np.flatnonzero(active & (degree == 1)).tolist():
-        _put(i, "end")
-    for i in fixed:
-        _put(i, "fixed")
-    return sorted(((k, i, r) for i, (k, r) in out.items()), key=lambda t: t[0])
-
-
-def _split_points(
-    g: LinkGraph,
-    a: int,
-    arcs: npt.NDArray[np.int64],
-    length: float,
-    target: float,
-    allowed: npt.NDArray[np.bool_],
-) -> list[int]:
-    """Interior nodes cutting a long link into ``round(length / target)`` (>= 2) pieces.
-
-    Only nodes marked in `allowed` (far enough from every junction) are used; each cut goes to
-    the allowed node closest to its ideal position.
-    """
-    nodes = np.asarray(g.nodes_of(arcs, a)[1:-1], dtype=np.int64)
-    if not len(nodes):
-        return []
-    cum = np.cumsum(g.weight[arcs])[:-1]
-    ok = allowed[nodes]
-    if not ok.any():
-        return []
-    nodes, cum = nodes[ok], cum[ok]
-    pieces = max(2, round(length / target))
-    out: list[int] = []
-    for k in range(1, pieces):
-        pos = int(np.argmin(np.abs(cum - length * k / pieces)))
-        if int(nodes[pos]) not in out:
-            out.append(int(nodes[pos]))
-    return out
-
-
-def _edge_list(g: LinkGraph, arcs: npt.NDArray[np.int64]) -> list[int]:
-    """Return the undirected edge of each arc of a path."""
-    return [int(e) for e in g.edge_of[arcs].tolist()]
-
-
-def _edge_ids(g: LinkGraph, arcs: npt.NDArray[np.int64]) -> set[int]:
-    """Return the set of undirected edges an arc path travels."""
-    return set(_edge_list(g, arcs))
-
-
-def _prune_redundant(
-    g: LinkGraph,
-    links: list[tuple[int, int, float, npt.NDArray[np.int64]]],
-    *,
-    detour_m: float,
-) -> tuple[list[tuple[int, int, float, npt.NDArray[np.int64]]], int]:
-    """Drop links that only repeat sections of other links.
-
-    When thinning drops an intersection near a junction A, its other branches B and C get a
-    link B-C running over the same ground as A-B and A-C. A link is dropped when every edge of
-    it lies on other remaining links and a junction linked to both ends offers a detour of at
-    most `detour_m` (so the network stays connected and covered). Longest links are tried first.
-    """
-    edges = [_edge_ids(g, arcs) for *_, arcs in links]
-    use: dict[int, int] = {}
-    for es in edges:
-        for e in es:
-            use[e] = use.get(e, 0) + 1
-    alive = [True] * len(links)
-    nbr: dict[int, dict[int, float]] = {}
-    for a, b, d, _ in links:
-        nbr.setdefault(a, {})[b] = d
-        nbr.setdefault(b, {})[a] = d
-    order = sorted(range(len(links)), key=lambda k: (-links[k][2], links[k][0], links[k][1]))
-    dropped = 0
-    for k in order:
-        a, b, d, _ = links[k]
-        if any(use[e] < 2 for e in edges[k]):  # noqa: PLR2004
-            continue
-        common = (set(nbr[a]) & set(nbr[b])) - {a, b}
-        if not any(nbr[a][c] + nbr[b][c] <= d + detour_m for c in sorted(common)):
-            continue
-        alive[k] = False
-        dropped += 1
-        for e in edges[k]:
-            use[e] -= 1
-        del nbr[a][b]
-        del nbr[b][a]
-    return [link for link, ok in zip(links, alive, strict=True) if ok], dropped
-
-
-def _spaced(g: LinkGraph, nodes: Sequence[int], min_link_m: float) -> list[int]:
-    """Keep the nodes (in order) that are at least `min_link_m` apart along the network."""
-    kept: list[int] = []
-    for i in nodes:
-        if kept:
-            d, _ = g.search(kept, cutoff=min_link_m)
-            if d[i] < min_link_m:
-                continue
-        kept.append(i)
-    return kept
-
-
-def _split_junctions(
-    g: LinkGraph,
-    reasons: Mapping[int, str],
-    links: Sequence[tuple[int, int, float, npt.NDArray[np.int64]]],
-    min_link_m: float,
-    max_link_m: float,
-    target_link_m: float,
-) -> list[int]:
-    """Return new junctions cutting the links longer than `max_link_m`."""
-    new: list[int] = []
-    for a, _b, length, arcs in links:
-        if length <= max_link_m:
-            continue
-        near, _ = g.search([*reasons, *new], cutoff=min_link_m)
-        new.extend(_split_points(g, a, arcs, length, target_link_m, ~(near < min_link_m)))
-    return _spaced(g, new, min_link_m)
-
-
-def _cover_junctions(
-    g: LinkGraph,
-    reasons: Mapping[int, str],
-    links: Sequence[tuple[int, int, float, npt.NDArray[np.int64]]],
-    active: npt.NDArray[np.bool_],
-    min_link_m: float,
-) -> list[int]:
-    """Return new junctions on greenway that no link uses (second paths between junctions).
-
-    Only one path per junction pair becomes a link, so the other side of a loop through two
-    junctions stays bare; a junction at its node farthest from the others (at least
-    `min_link_m` away) splits it into links.
-    """
-    covered = np.zeros(int(g.edge_of.max()) + 1 if len(g.edge_of) else 0, dtype=np.bool_)
-    for *_, arcs in links:
-        covered[g.edge_of[arcs]] = True
-    bare = ~covered[g.edge_of] & active[g.tails]
-    if not bare.any():
-        return []
-    near, _ = g.search(list(reasons))
-    cand = np.unique(np.concatenate([g.tails[bare], g.csr.indices[bare]]))
-    cand = cand[np.isfinite(near[cand]) & (near[cand] >= min_link_m)]
-    if not len(cand):
-        return []
-    order = np.lexsort((g.csr.node_ids[cand], -near[cand]))
-    return _spaced(g, cand[order].tolist(), min_link_m)
-
-
-def _place_access(
-    G: nx.MultiDiGraph, g: LinkGraph, active: npt.NDArray[np.bool_]
-) -> dict[int, str]:
-    """Node index -> place name: the nearest active access node of each park.
+def _junction_places(G: nx.MultiDiGraph, g: LinkGraph, junctions: set[int]) -> dict[int, str]:
+    """Junction node index -> the park it gives access to.
 
     Parks are the places of :data:`PARK_KINDS` (terrils, espaces néo-naturels, OSM parks,
-    nature areas, forests) with a node within their access distance (``reached``); a park
-    whose only access node is the nearest one, farther away, gets none.
+    nature areas, forests); a park is served by the junction among its access nodes
+    (``access_nodes``, within its access distance) nearest to it, if any.
     """
     gdf = G.graph.get("parcs_places")
-    if gdf is None or len(gdf) == 0:
+    if gdf is None or len(gdf) == 0 or "access_nodes" not in gdf.columns:
         return {}
     out: dict[int, str] = {}
     parks = gdf[gdf["kind"].isin(list(PARK_KINDS))].sort_index()
     if "reached" in parks.columns:
-        parks = parks[parks["reached"].fillna(True).astype(bool)]
+        parks = parks[parks["reached"].fillna(value=True).astype(bool)]
     for _, row in parks.iterrows():
         nodes = [g.index[n] for n in row.get("access_nodes", ()) if n in g.index]
-        nodes = [i for i in nodes if active[i]]
+        nodes = [i for i in nodes if i in junctions]
         if not nodes:
             continue
         poly = row.geometry
@@ -672,34 +660,46 @@ def _assemble(
     return jdf, ldf, arcs_out
 
 
-def _number(
+def _number(  # noqa: PLR0913
     g: LinkGraph,
     jidx: Sequence[int],
     links: Sequence[tuple[int, int, float, Any]],
     *,
     min_reuse_m: float,
     fixed: Mapping[int, int],
+    border: Sequence[tuple[float, float, int]],
+    imported: bool,
     choice: Literal["spread", "smallest"],
 ) -> dict[int, int]:
+    """Number the junctions; border junctions (beyond the graph) are pre-numbered neighbours.
+
+    With an imported network, conflicts between two existing junctions are left as they are
+    on the ground (they keep their numbers); the validation table counts them.
+    """
     pos = {i: k for k, i in enumerate(jidx)}
-    xy = g.xy[np.asarray(jidx, dtype=np.int64)] if jidx else np.zeros((0, 2))
-    pairs = conflict_pairs(
-        xy, [(pos[a], pos[b]) for a, b, _, _ in links], min_reuse_m=min_reuse_m
-    )
-    ids = g.csr.node_ids[np.asarray(jidx, dtype=np.int64)]
-    fixed_pos = {pos[i]: v for i, v in fixed.items()}
+    n = len(jidx)
+    xy = g.xy[np.asarray(jidx, dtype=np.int64)] if n else np.zeros((0, 2))
+    if border:
+        xy = np.vstack([xy, np.asarray([(x, y) for x, y, _ in border], dtype=np.float64)])
+    pairs = conflict_pairs(xy, [(pos[a], pos[b]) for a, b, _, _ in links], min_reuse_m=min_reuse_m)
+    ids = np.concatenate(
+        [g.csr.node_ids[np.asarray(jidx, dtype=np.int64)], -1 - np.arange(len(border))]
+    ).astype(np.int64)
+    fixed_pos = {pos[i]: v for i, v in fixed.items() if i in pos}
+    fixed_pos.update({n + k: v for k, (_x, _y, v) in enumerate(border)})
+    if imported:
+        pre = set(fixed_pos)
+        same = [p for p in pairs if p[0] in pre and p[1] in pre]
+        for p in same:
+            del pairs[p]
+        if same:
+            logger.info("points_noeuds: %d conflicts between existing junctions kept", len(same))
     try:
-        nums = colour_junctions(
-            len(jidx), pairs, ids=ids, xy=xy, fixed=fixed_pos, choice=choice
-        )
+        nums = colour_junctions(len(xy), pairs, ids=ids, xy=xy, fixed=fixed_pos, choice=choice)
     except NumberingError:
         if choice != "spread":
             raise
         # spreading uses more numbers locally; the classic smallest-number rule may still fit
         logger.info("points_noeuds: 'spread' numbering failed, retrying with 'smallest'")
-        nums = colour_junctions(
-            len(jidx), pairs, ids=ids, xy=xy, fixed=fixed_pos, choice="smallest"
-        )
+        nums = colour_junctions(len(xy), pairs, ids=ids, xy=xy, fixed=fixed_pos, choice="smallest")
     return {i: int(nums[k]) for i, k in pos.items()}
-
-

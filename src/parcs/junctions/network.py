@@ -15,6 +15,7 @@ from parcs.junctions.validation import validate_network
 if TYPE_CHECKING:
     import os
     from collections.abc import Sequence
+    from pathlib import Path
 
     import geopandas as gpd
     import networkx as nx
@@ -38,9 +39,12 @@ class JunctionNetwork:
         GeoDataFrame (projected CRS, index = junction node id): ``node``, ``number`` (1..99;
         -1 for an imported OSM ref that is not an integer), ``ref`` (the number as written on
         the sign), ``degree`` (number of links), ``reason`` (why the node is a junction:
-        ``intersection``, ``access``, ``end``, ``split``, ``loop``, ``fixed``, ``component``, ``osm``),
-        ``place`` (park or terril served, ``""`` if none), geometry Point. Negative ids are
-        nodes added part-way along long edges (``split`` junctions; see :attr:`graph`).
+        ``intersection`` (a branch point of the signed network), ``end``, ``split`` (cuts a
+        link longer than ``max_link_m``), ``loop`` (cuts a ring or a second link between the
+        same two junctions), ``fixed`` (given by the caller or an existing network), ``osm``
+        (imported)), ``place`` (the park or terril whose access node it is, ``""`` if none),
+        geometry Point. Negative ids are nodes added part-way along long edges (see
+        :attr:`graph`).
     links
         GeoDataFrame: ``name`` ("12-45", lower number first), ``from_node``, ``to_node``,
         ``from_number``, ``to_number``, ``length_m``, ``km_<kind>`` columns, geometry LineString
@@ -242,6 +246,111 @@ class JunctionNetwork:
             If two consecutive junctions are not connected.
         """
         return plan_route(self, start, numbers, profile=profile)
+
+    def loop(  # noqa: PLR0913
+        self,
+        start: int | str | tuple[float, float],
+        *,
+        km: float,
+        n: int = 3,
+        seed: int = 0,
+        tolerance: float = 0.10,
+        max_repeat: float = 0.20,
+        profile: str | Profile = "bike",
+    ) -> list[Route]:
+        """Round trips from `start` along the links, as sequences of junction numbers.
+
+        Method in :mod:`parcs.junctions.loops`: via junctions drawn from a seeded generator,
+        legs by shortest paths on the links with a penalty on links already ridden.
+
+        Parameters
+        ----------
+        start
+            A junction node id, a place name (its junction, or the nearest one) or a
+            ``(lon, lat)`` tuple (nearest junction).
+        km
+            Target length in kilometres.
+        n
+            Number of loops wanted (1 to 20); fewer are returned when fewer distinct loops
+            (sharing at most 70 % of their length) are found.
+        seed
+            Random seed (integer >= 0): the same seed gives the same loops.
+        tolerance
+            Allowed relative difference from `km` (default ±10 %).
+        max_repeat
+            Largest share of a loop's length ridden more than once (default 20 %).
+        profile
+            {"walk", "bike", "ebike"} used for the durations.
+
+        Returns
+        -------
+        list of parcs.routing.Route
+            Best first; each starts and ends at the start junction, its waypoints are the
+            junctions met (``[w[0] for w in r.waypoints]`` is the sequence of numbers) and
+            :meth:`strip` gives the numbers with distances.
+
+        Raises
+        ------
+        LoopError
+            If no loop meets the constraints (the message says how much network the start
+            reaches and the longest loop found).
+        ValidationError
+            If an option is out of range.
+        """
+        from parcs.junctions.loops import junction_loops  # noqa: PLC0415
+
+        return junction_loops(
+            self, start, km=km, n=n, seed=seed, tolerance=tolerance, max_repeat=max_repeat,
+            profile=profile,
+        )
+
+    def handout(
+        self, route: Route, path: str | os.PathLike[str], *, title: str | None = None
+    ) -> list[Path]:
+        """Write the rider's handout: one printable A4 PDF, and the GPX beside it.
+
+        The page holds the strip of junction numbers with the distance between each and the
+        total, a map of the ride with the junction numbers, and the km by kind of way; the
+        GPX (same name, ``.gpx``) holds the track and the junctions met as waypoints, in
+        riding order. See :mod:`parcs.junctions.handout`.
+
+        Parameters
+        ----------
+        route
+            From :meth:`plan`, :meth:`loop` or :func:`parcs.route` on the graph.
+        path
+            The PDF file (must end in ``.pdf``).
+        title
+            The page title (default: from the first and last junction).
+
+        Returns
+        -------
+        list of pathlib.Path
+            The PDF and the GPX written.
+        """
+        from parcs.junctions.handout import write_handout  # noqa: PLC0415
+
+        return write_handout(self, route, path, title=title)
+
+    def signed_edges(self) -> pd.DataFrame:
+        """Return the edges of :attr:`graph` on each link.
+
+        Columns ``link`` (row of :attr:`links`), ``u``, ``v``, ``key``, ``length_m``.
+
+        One row per edge and link, in riding order from the link's ``from_node``; in a
+        designed network every edge appears once (links never share ground).
+        """
+        rows = []
+        g = self._graph
+        if g is not None:
+            ids, heads, tails = g.csr.node_ids, g.csr.indices, g.tails
+            for pos, arcs in enumerate(self._link_arcs):
+                rows.extend(
+                    (pos, int(ids[tails[a]]), int(ids[heads[a]]), int(g.csr.arc_key[a]),
+                     float(g.weight[a]))
+                    for a in arcs.tolist()
+                )
+        return pd.DataFrame(rows, columns=["link", "u", "v", "key", "length_m"])
 
     def strip(self, orig: Any, dest: Any = None, *, profile: str | Profile = "bike") -> str:  # noqa: ANN401
         """Return the "strip map" of a trip: the junction numbers met, with distances.

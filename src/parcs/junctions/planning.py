@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,10 +25,18 @@ if TYPE_CHECKING:
     from parcs.junctions.network import JunctionNetwork
     from parcs.profiles import Profile
 
-__all__ = ["plan_route", "strip_text"]
+__all__ = [
+    "StripStop",
+    "plan_route",
+    "resolve_start",
+    "route_along",
+    "strip_route",
+    "strip_stops",
+    "strip_text",
+]
 
 
-def _resolve_start(net: JunctionNetwork, start: Any) -> int:  # noqa: ANN401
+def resolve_start(net: JunctionNetwork, start: Any) -> int:  # noqa: ANN401
     """Junction node id for `start` (junction node id, place name or (lon, lat))."""
     j = net.junctions
     if isinstance(start, (int, np.integer)) and not isinstance(start, bool):
@@ -160,7 +169,7 @@ def plan_route(  # noqa: D103
     if g is None:
         msg = "this network has no routable graph; build it with points_noeuds or read_node_network"
         raise ValidationError(msg)
-    s = _resolve_start(net, start)
+    s = resolve_start(net, start)
     seq = _resolve_numbers(net, s, numbers)
     arcs_all: list[npt.NDArray[np.int64]] = []
     for a, b in zip(seq[:-1], seq[1:], strict=True):
@@ -189,11 +198,38 @@ def plan_route(  # noqa: D103
     return _make_route(net, seq, arcs, profile=profile)
 
 
+def route_along(
+    net: JunctionNetwork, start: int, positions: Sequence[int], *, profile: str | Profile
+) -> Route:
+    """The route from junction `start` along the links at `positions` (rows of net.links)."""
+    g = net._graph
+    if g is None:
+        msg = "this network has no routable graph; build it with points_noeuds or read_node_network"
+        raise ValidationError(msg)
+    links = net.links
+    seq = [int(start)]
+    arcs_all: list[npt.NDArray[np.int64]] = []
+    for pos in positions:
+        a, b = int(links.iloc[pos]["from_node"]), int(links.iloc[pos]["to_node"])
+        arcs = net._link_arcs[pos]
+        if seq[-1] == a:
+            seq.append(b)
+        elif seq[-1] == b:
+            arcs = reverse_arcs(g, arcs)
+            seq.append(a)
+        else:
+            msg = f"link {links.iloc[pos]['name']} does not start at junction node {seq[-1]}"
+            raise ValidationError(msg)
+        arcs_all.append(arcs)
+    arcs = np.concatenate(arcs_all) if arcs_all else np.zeros(0, dtype=np.int64)
+    return _make_route(net, seq, arcs, profile=profile)
+
+
 def _make_route(
     net: JunctionNetwork, seq: Sequence[int], arcs: npt.NDArray[np.int64], *, profile: str | Profile
 ) -> Route:
+    import shapely  # noqa: PLC0415
     from pyproj import Transformer  # noqa: PLC0415
-    from shapely.ops import transform  # noqa: PLC0415
 
     g = net._graph
     if g is None:  # pragma: no cover - checked by the callers
@@ -222,7 +258,9 @@ def _make_route(
     return Route(
         nodes=nodes,
         geometry=geom,
-        geometry_wgs84=transform(to_wgs.transform, geom),
+        geometry_wgs84=shapely.transform(
+            geom, lambda c: np.column_stack(to_wgs.transform(c[:, 0], c[:, 1]))
+        ),
         length_m=float(w.sum()),
         duration_s=float(prof.weights(w, csr.arc_kind[arcs], csr.kinds, what="time").sum()),
         cost=float(prof.weights(w, csr.arc_kind[arcs], csr.kinds, what="cost").sum()),
@@ -238,6 +276,11 @@ def _make_route(
 
 
 def strip_text(net: JunctionNetwork, orig: Any, dest: Any, *, profile: str | Profile) -> str:  # noqa: ANN401, D103
+    return _strip_nodes(net, list(strip_route(net, orig, dest, profile=profile).nodes))
+
+
+def strip_route(net: JunctionNetwork, orig: Any, dest: Any, *, profile: str | Profile) -> Any:  # noqa: ANN401
+    """`orig` if it is a Route, else the route from `orig` to `dest` on the network's graph."""
     route = orig
     if not hasattr(orig, "nodes"):
         if dest is None:
@@ -253,7 +296,7 @@ def strip_text(net: JunctionNetwork, orig: Any, dest: Any, *, profile: str | Pro
             msg = "this network has no source graph; pass a Route"
             raise ValidationError(msg)
         route = _route(G, orig, dest, profile=profile)
-    return _strip_nodes(net, list(route.nodes))
+    return route
 
 
 def _expand_split(net: JunctionNetwork, nodes: Sequence[int]) -> list[int]:
@@ -268,24 +311,46 @@ def _expand_split(net: JunctionNetwork, nodes: Sequence[int]) -> list[int]:
     return out
 
 
-def _strip_nodes(net: JunctionNetwork, nodes: Sequence[int]) -> str:
-    nodes = _expand_split(net, nodes)
+@dataclass(frozen=True)
+class StripStop:
+    """One junction of a strip: its node, its ref and the metres from the previous one."""
+
+    node: int
+    ref: str
+    from_previous_m: float
+
+
+def strip_stops(net: JunctionNetwork, route: Any) -> list[StripStop]:  # noqa: ANN401
+    """The junctions a route passes, in order, with the metres from the previous one."""
+    nodes = _expand_split(net, list(route.nodes))
     j = net.junctions
     G = net._source_graph
-    parts: list[str] = []
+    out: list[StripStop] = []
     run = 0.0
     last = None
     for k, n in enumerate(nodes):
         if k:
             run += _edge_len(G, net._graph, nodes[k - 1], n)
         if n in j.index and n != last:
-            ref = str(j.loc[n, "ref"])
-            parts.append(ref if last is None else f"{ref} ({run / 1000:.1f} km)")
+            out.append(StripStop(int(n), str(j.loc[n, "ref"]), 0.0 if last is None else run))
             last = n
             run = 0.0
-    if not parts:
+    return out
+
+
+def _strip_nodes(net: JunctionNetwork, nodes: Sequence[int]) -> str:
+    stops = strip_stops(net, _Nodes(list(nodes)))
+    if not stops:
         return "(no junction on this route)"
-    return " → ".join(parts)
+    return " → ".join(
+        s.ref if k == 0 else f"{s.ref} ({s.from_previous_m / 1000:.1f} km)"
+        for k, s in enumerate(stops)
+    )
+
+
+@dataclass(frozen=True)
+class _Nodes:
+    nodes: list[int]
 
 
 def _edge_len(G: Any, g: LinkGraph | None, u: int, v: int) -> float:  # noqa: ANN401

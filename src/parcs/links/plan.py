@@ -19,11 +19,33 @@ from parcs._log import logger
 from parcs._validate import check_positive
 from parcs.errors import ValidationError
 from parcs.links._built import DEFAULT_SAMPLE, built, od_pairs, place_access
+from parcs.links._names import commune_names, end_names
 from parcs.links.candidates import DEFAULT_CAP_M, DEFAULT_PARK_PAIR_SHARE, Scorer, missing_links
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import networkx as nx
     import numpy.typing as npt
+
+_COLUMNS = [
+    "rank",
+    "id",
+    "u",
+    "v",
+    "source",
+    "from_place",
+    "to_place",
+    "commune",
+    "straight_m",
+    "length_m",
+    "benefit",
+    "benefit_per_km",
+    "trips_new",
+    "cumulative_km",
+    "cumulative_benefit",
+    "geometry",
+]
 
 __all__ = ["plan_links"]
 
@@ -34,6 +56,7 @@ def plan_links(
     budget_km: float = 10.0,
     candidates: gpd.GeoDataFrame | None = None,
     places: gpd.GeoDataFrame | None = None,
+    greenway: str | Iterable[str] | None = None,
     by: str = "benefit",
     cap_m: float = DEFAULT_CAP_M,
     park_pair_share: float = DEFAULT_PARK_PAIR_SHARE,
@@ -58,7 +81,9 @@ def plan_links(
         with default options when None.
     places
         Places table; default ``parcs.places(G)``; a graph without places is scored on a
-        sample of its built-network nodes, as in :func:`missing_links`.
+        sample of its greenway nodes, as in :func:`missing_links`.
+    greenway
+        Which edges form the network, as in :func:`missing_links`.
     by
         {"benefit", "benefit_per_km"}: the greedy criterion.
     cap_m
@@ -72,7 +97,8 @@ def plan_links(
     -------
     geopandas.GeoDataFrame
         One row per chosen link in build order: ``rank`` (step, 1 = first), ``id``
-        (candidate id), ``u``, ``v``, ``source``, ``straight_m``, ``length_m``, ``benefit``
+        (candidate id), ``u``, ``v``, ``source``, ``from_place``, ``to_place``, ``commune``
+        (as in :func:`missing_links`), ``straight_m``, ``length_m``, ``benefit``
         (marginal, weighted km), ``benefit_per_km``, ``trips_new`` (marginal),
         ``cumulative_km``, ``cumulative_benefit``, geometry. ``attrs["objective_before"]``
         and ``attrs["objective_after"]`` hold the capped objective (weighted km).
@@ -90,22 +116,18 @@ def plan_links(
         raise ValidationError(msg)
     if candidates is None:
         candidates = missing_links(
-            G, places=places, cap_m=cap, park_pair_share=share, sample=sample
+            G, places=places, greenway=greenway, cap_m=cap, park_pair_share=share, sample=sample
         )
     needed = {"u", "v", "est_length_m"}
     if not needed <= set(candidates.columns):
         missing = sorted(needed - set(candidates.columns))
         msg = f"`candidates` lacks column(s) {missing}; pass the output of missing_links()"
         raise ValidationError(msg)
-    net = built(G)
+    net = built(G, greenway=greenway)
     access = place_access(G, net, places, sample=sample)
     od = od_pairs(access.places, park_pair_share=share)
-    known = set(net.csr.node_ids.tolist())
-    bad = [
-        n
-        for n in np.r_[candidates["u"].to_numpy(), candidates["v"].to_numpy()]
-        if int(n) not in known
-    ]
+    ends = np.r_[candidates["u"].to_numpy(), candidates["v"].to_numpy()].astype(np.int64)
+    bad = ends[~np.isin(ends, net.csr.node_ids)].tolist()
     if bad:
         msg = (
             f"`candidates` name {len(bad)} node(s) not in `G` (e.g. {bad[:5]!r}); "
@@ -117,52 +139,15 @@ def plan_links(
     a = net.csr.index_of(cand["u"].to_numpy(np.int64))
     b = net.csr.index_of(cand["v"].to_numpy(np.int64))
     w = cand["est_length_m"].to_numpy(np.float64)
-    rows: list[dict[str, Any]] = []
+    picks: list[tuple[int, float, float]] = []
     if len(cand) == 0:
         before = after = 0.0
     else:
         scorer = Scorer(net, access, od, cand_a=a, cand_b=b, cand_w=w, cap_m=cap)
         before = scorer.objective()
-        total_km = total_b = 0.0
-        for j, gain_j, trips_j in _greedy(scorer, w, ids, budget * 1000.0, by):
-            total_km += w[j] / 1000.0
-            total_b += gain_j / 1000.0
-            x, y = net.csr.x, net.csr.y
-            xa, ya, xb, yb = x[a[j]], y[a[j]], x[b[j]], y[b[j]]
-            rows.append(
-                {
-                    "rank": len(rows) + 1,
-                    "id": int(ids[j]),
-                    "u": int(cand["u"].iloc[j]),
-                    "v": int(cand["v"].iloc[j]),
-                    "source": str(cand["source"].iloc[j]) if "source" in cand else "",
-                    "straight_m": float(math.hypot(xa - xb, ya - yb)),
-                    "length_m": float(w[j]),
-                    "benefit": gain_j / 1000.0,
-                    "benefit_per_km": gain_j / max(float(w[j]), 1e-9),
-                    "trips_new": trips_j,
-                    "cumulative_km": total_km,
-                    "cumulative_benefit": total_b,
-                    "geometry": shapely.LineString([(xa, ya), (xb, yb)]),
-                }
-            )
+        picks = _greedy(scorer, w, ids, budget * 1000.0, by)
         after = scorer.objective()
-    cols = [
-        "rank",
-        "id",
-        "u",
-        "v",
-        "source",
-        "straight_m",
-        "length_m",
-        "benefit",
-        "benefit_per_km",
-        "trips_new",
-        "cumulative_km",
-        "cumulative_benefit",
-        "geometry",
-    ]
-    out = gpd.GeoDataFrame(pd.DataFrame(rows, columns=cols), geometry="geometry", crs=net.csr.crs)
+    out = _plan_frame(G, net, access.places, cand, picks, a, b, w, ids)
     out.attrs.update(
         {
             "objective_before": before / 1000.0,
@@ -174,7 +159,7 @@ def plan_links(
     logger.info(
         "link plan: %d links, %.2f km of %.2f km budget, benefit %.1f weighted km",
         len(out),
-        float(out["length_m"].sum()) / 1000.0,
+        float(out["length_m"].sum()) / 1000.0 if len(out) else 0.0,
         budget,
         (before - after) / 1000.0,
     )
@@ -207,3 +192,61 @@ def _greedy(
         picks.append((j, float(gain[j]), float(trips[j])))
 
 
+def _plan_frame(
+    G: nx.MultiDiGraph,
+    net: Any,
+    places: gpd.GeoDataFrame,
+    cand: pd.DataFrame,
+    picks: list[tuple[int, float, float]],
+    a: npt.NDArray[np.int64],
+    b: npt.NDArray[np.int64],
+    w: npt.NDArray[np.float64],
+    ids: npt.NDArray[Any],
+) -> gpd.GeoDataFrame:
+    """The plan's table, in build order."""
+    x, y = net.csr.x, net.csr.y
+    rows: list[dict[str, Any]] = []
+    total_km = total_b = 0.0
+    has_geom = isinstance(cand, gpd.GeoDataFrame) and cand.geometry.name in cand
+    for j, gain_j, trips_j in picks:
+        total_km += w[j] / 1000.0
+        total_b += gain_j / 1000.0
+        xa, ya, xb, yb = x[a[j]], y[a[j]], x[b[j]], y[b[j]]
+        geom = cand.geometry.iloc[j] if has_geom else None
+        rows.append(
+            {
+                "rank": len(rows) + 1,
+                "id": int(ids[j]),
+                "u": int(cand["u"].iloc[j]),
+                "v": int(cand["v"].iloc[j]),
+                "source": str(cand["source"].iloc[j]) if "source" in cand else "",
+                "straight_m": float(math.hypot(xa - xb, ya - yb)),
+                "length_m": float(w[j]),
+                "benefit": gain_j / 1000.0,
+                "benefit_per_km": gain_j / max(float(w[j]), 1e-9),
+                "trips_new": trips_j,
+                "cumulative_km": total_km,
+                "cumulative_benefit": total_b,
+                "geometry": geom if geom is not None else shapely.LineString([(xa, ya), (xb, yb)]),
+            }
+        )
+    df = pd.DataFrame(
+        rows, columns=[c for c in _COLUMNS if c not in ("from_place", "to_place", "commune")]
+    )
+    crs = net.csr.crs
+    for col in ("from_place", "to_place", "commune"):
+        if col in cand and len(df):
+            df[col] = [str(cand[col].iloc[j]) for j, _, _ in picks]
+    if len(df) and "from_place" not in df:
+        ja = np.asarray([a[j] for j, _, _ in picks], dtype=np.int64)
+        jb = np.asarray([b[j] for j, _, _ in picks], dtype=np.int64)
+        df["from_place"] = end_names(
+            shapely.points(x[ja], y[ja]), places, crs=crs, G=G, node_idx=ja
+        )
+        df["to_place"] = end_names(shapely.points(x[jb], y[jb]), places, crs=crs, G=G, node_idx=jb)
+    if len(df) and "commune" not in df:
+        df["commune"] = commune_names(places, df["geometry"].to_numpy())
+    for col in ("from_place", "to_place", "commune"):
+        if col not in df:
+            df[col] = pd.Series(dtype=object)
+    return gpd.GeoDataFrame(df[_COLUMNS], geometry="geometry", crs=crs)

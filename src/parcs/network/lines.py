@@ -789,7 +789,7 @@ def _line_parts(
     null = shapely.is_missing(arr) | shapely.is_empty(arr)
     keep_rows = np.flatnonzero(~null)
     src = CRS.from_user_input(gdf.crs)
-    _check_area_of_use(arr[keep_rows], src, where)
+    check_area_of_use(arr[keep_rows], src, where)
     to_target = Transformer.from_crs(src, target, always_xy=True)
 
     def project(xy: np.ndarray) -> np.ndarray:
@@ -816,7 +816,7 @@ def _line_parts(
     return parts[positive], rows[positive], counts
 
 
-def _check_area_of_use(geoms: np.ndarray, src: Any, where: str) -> None:  # noqa: ANN401
+def check_area_of_use(geoms: np.ndarray, src: Any, where: str) -> None:  # noqa: ANN401
     """Refuse a layer whose coordinates lie outside the area of use of its declared CRS."""
     import pyproj  # noqa: PLC0415
     import shapely  # noqa: PLC0415

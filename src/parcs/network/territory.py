@@ -94,9 +94,23 @@ _CONNECTOR = {
 # --------------------------------------------------------------------------- reading
 
 
+#: Columns each embedded layer must have (a `PARCS_DATA_DIR` folder must keep them).
+_COLUMNS = {
+    "cavaliers": ("nom",),
+    "eurovelo5": (),
+    "terrils": ("nom", "no_terril", "nom_usuel", "sigle"),
+    "espaces_neonaturels": ("nom",),
+    "communes": ("nom", "insee", "population_2026cog", "epci_sigle"),
+    "epci": (),
+}
+
+
 def _read_layer(name: str) -> gpd.GeoDataFrame:
+    """Read one official layer, checked: present, readable, CRS right, columns, 2-D, in CRS."""
     import geopandas as gpd  # noqa: PLC0415
     import pyogrio.errors  # noqa: PLC0415
+    import shapely  # noqa: PLC0415
+    from pyproj import CRS as ProjCRS  # noqa: PLC0415
 
     path = _data.get_path(name)
     if not path.exists():
@@ -107,9 +121,18 @@ def _read_layer(name: str) -> gpd.GeoDataFrame:
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as err:
         msg = f"cannot read embedded layer {name!r} ({path}): {err}; the file is malformed"
         raise DataError(msg) from err
+    where = f"the layer {name!r} ({path})"
     if gdf.crs is None:
-        msg = f"layer {name!r} ({path}) has no CRS; expected EPSG:4326 GeoJSON"
+        msg = f"{where} has no CRS; expected EPSG:4326 GeoJSON"
         raise DataError(msg)
+    missing = [c for c in _COLUMNS[name] if c not in gdf.columns]
+    if missing and len(gdf):  # an empty layer is reported by the builder ("no line")
+        msg = f"{where} lacks the column(s) {missing}; it has {sorted(map(str, gdf.columns))}"
+        raise DataError(msg)
+    geoms = gdf.geometry.to_numpy()
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    lines.check_area_of_use(geoms[ok], ProjCRS.from_user_input(gdf.crs), where)
+    gdf = gdf.set_geometry(shapely.force_2d(geoms))  # Z coordinates are dropped
     return gdf.to_crs(CRS)
 
 
@@ -315,11 +338,26 @@ def artois_places() -> gpd.GeoDataFrame:
             com,
             "commune",
             ref=com["insee"].astype(str),
-            population=com["population_2026cog"].astype(int),
+            population=_population(com),
             epci=com["epci_sigle"].astype(str),
         ),
     ]
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=CRS)
+
+
+def _population(com: gpd.GeoDataFrame) -> Any:  # noqa: ANN401
+    """The communes' population, as integers (a missing or negative value is refused)."""
+    import pandas as pd  # noqa: PLC0415
+
+    pop = pd.to_numeric(com["population_2026cog"], errors="coerce")
+    bad = com["nom"][pop.isna() | (pop < 0)].astype(str).tolist()
+    if bad:
+        msg = (
+            f"the communes layer has {len(bad)} commune(s) without a valid population "
+            f"(`population_2026cog`): {bad[:5]}; fix the layer ({_data.get_path('communes')})"
+        )
+        raise DataError(msg)
+    return pop.astype(int)
 
 
 def attach_artois_places(G: nx.MultiDiGraph, *, access_m: float = DEFAULT_ACCESS_M) -> nx.MultiDiGraph:
