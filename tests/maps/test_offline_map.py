@@ -17,6 +17,8 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
+from tests.maps.pages import basemap, credits, geojson_layers, layer_calls, legend_html
+from tests.samples import OSM_SAMPLES, needs_osm_samples
 
 import parcs
 from parcs import maps
@@ -24,8 +26,6 @@ from parcs.maps._common import KIND_COLORS, ROUTE_COLORS
 from parcs.maps._places import LABEL_ZOOMS, label_zooms
 from parcs.maps._results import gap_color
 from parcs.network.territory import artois_places
-from tests.maps.pages import basemap, credits, geojson_layers, layer_calls, legend_html
-from tests.samples import OSM_SAMPLES, needs_osm_samples
 
 
 def render(m) -> str:
@@ -154,7 +154,7 @@ def test_osm_towns_are_the_base_map_elsewhere():
 
 
 def _layer_control_names(page: str) -> list[str]:
-    found = re.findall(r"overlays :\s*\{(.*?)\},\s*\};", page, re.S)
+    found = re.findall(r"overlays :\s*\{(.*?)\},\s*\};", page, re.DOTALL)
     assert len(found) == 1
     return [
         m.encode().decode("unicode_escape") for m in re.findall(r'"((?:[^"\\]|\\.)*)" :', found[0])
@@ -227,7 +227,8 @@ def test_missing_link_popups_show_places_and_commune(network):
 
 
 def test_missing_links_without_the_new_columns(network):
-    gaps = parcs.missing_links(network).drop(columns=["commune"], errors="ignore").head(3)
+    new_columns = ["commune", "from_place", "to_place"]
+    gaps = parcs.missing_links(network).drop(columns=new_columns, errors="ignore").head(3)
     page = render(maps.explore(network, tiles=None, links=gpd.GeoDataFrame(gaps)))
     (layer,) = [g for g in geojson_layers(page) if "rank" in g["detail"]["fields"]]
     assert "commune" not in layer["detail"]["fields"]
