@@ -687,9 +687,10 @@ def main(argv=None):
         metavar="LOG",
         help="rebuild the report from the printed output of an earlier run (CLI rows rerun)",
     )
+    ap.add_argument("--note", action="append", default=[], help="a note line for the section")
     args = ap.parse_args(argv)
     if args.from_log:
-        _report_from_log(Path(args.from_log), write=not args.no_write)
+        _report_from_log(Path(args.from_log), write=not args.no_write, notes=args.note)
         return
     if args.child:
         run_child(args.child[0], int(args.child[1]))
@@ -700,6 +701,7 @@ def main(argv=None):
     body = report(
         results, cli, wall=time.perf_counter() - t_start, load=(load0, os.getloadavg()[0])
     )
+    body += "".join(f"\n\n{note}" for note in args.note)
     print(body)
     if not args.no_write:
         write_section("scale", body)
@@ -730,7 +732,7 @@ def _run_plan(args):
     return results
 
 
-def _report_from_log(log, *, write):
+def _report_from_log(log, *, write, notes=()):
     """Re-render the section from a run's stdout (``op @size ...`` then the result dicts)."""
     import ast
     import re
@@ -755,7 +757,13 @@ def _report_from_log(log, *, write):
                 k.replace("(builds the cached arrays)", "(csr already built by attach_places)"): v
                 for k, v in data["res"].items()
             }
-    body = report(results, cli_times(), wall=wall or 0.0, load=load or os.getloadavg()[:2])
+    cli = cli_times()
+    body = report(results, cli, wall=wall or 0.0, load=load or os.getloadavg()[:2])
+    body += (
+        f"\n\nRows rebuilt from the log of that run; the CLI rows were measured again with "
+        f"the final code (load average {os.getloadavg()[0]:.1f})."
+    )
+    body += "".join(f"\n\n{note}" for note in notes)
     print(body)
     if write:
         write_section("scale", body)
