@@ -484,16 +484,28 @@ def _row(op, size, data):
         f"{k} {v:,.3g}" if isinstance(v, float) else f"{k} {v:,}" for k, v in info.items()
     )
     lines = []
+    ref = _reference(res)
     for i, (name, t) in enumerate(res.items()):
+        ratio = ""
+        if ref and not name.startswith("parcs") and "preprocessing" not in name:
+            ratio = f" ({t / ref:.1f}× parcs)"
         cells = [
             label if i == 0 else "",
-            f"{name}: **{fmt_s(t)}**",
+            f"{name}: **{fmt_s(t)}**{ratio}",
             rss if i == 0 else "",
             extra if i == 0 else "",
             target if i == 0 else "",
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
+
+
+def _reference(res):
+    """The parcs time the peers of a row compare with (the same query as theirs)."""
+    names = [n for n in res if n.startswith("parcs")]
+    same = [n for n in names if "nodes (time)" in n or "warm" in n]
+    pick = same[0] if same else (names[0] if names else None)
+    return res[pick] if pick else None
 
 
 def _cli_rows(cli):
@@ -651,7 +663,8 @@ def report(results, cli, *, wall, load):
             "pbfs). One subprocess per row: time = median of the repeats (warm numba kernels, "
             "graph arrays cached unless the row says first call); peak RSS = the child's "
             "`ru_maxrss`, input included (in brackets: the peak once the input graph was built "
-            "and the kernels loaded). Peers run in the same child on the same edges. "
+            "and the kernels loaded). Peers run in the same child on the same edges; "
+            "`(N× parcs)` is the peer's time over parcs's for the same query. "
             "`points_noeuds` @100k is in the junctions section (its own targets)."
         ),
         "",
