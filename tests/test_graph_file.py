@@ -35,9 +35,10 @@ from samples import OSM_SAMPLES, needs_osm_samples
 
 import parcs
 from parcs import io
-from parcs.io import graph_file
+from parcs.csr import csr_of
 from parcs.errors import DataError, ValidationError
 from parcs.graph import edge_arrays, graph_crs
+from parcs.io import graph_file
 from parcs.network import territory
 
 CRSS = [
@@ -1016,3 +1017,23 @@ def test_loading_from_the_cache_is_fast(builds):
     # the target is < 0.5 s (about 0.05-0.1 s measured, docs/graph-format.md); the bound leaves
     # room for a loaded CI machine
     assert min(times) < 1.0, times
+
+
+def test_loaded_graph_is_walked_once(tmp_path, monkeypatch):
+    """load_graph checks the contract in the walk that builds the cached arrays: routing
+    the loaded graph walks it no more (hand-made tiny graph, compared with a fresh build)."""
+    G = make_tiny_graph()
+    H = parcs.load_graph(parcs.save_graph(G, tmp_path / "g.gpkg"))
+
+    def no_walk(*_args, **_kwargs):
+        pytest.fail("the loaded graph was walked again")
+
+    monkeypatch.setattr(parcs.graph, "edge_arrays", no_walk)
+    loaded = csr_of(H)
+    monkeypatch.undo()
+    fresh = csr_of(G)
+    for name in ("indptr", "indices", "node_ids", "x", "y", "arc_key"):
+        np.testing.assert_array_equal(getattr(loaded, name), getattr(fresh, name), err_msg=name)
+    np.testing.assert_array_equal(loaded.weights["length"], fresh.weights["length"])
+    a, b = list(G.nodes)[:2]
+    assert parcs.route(H, a, b).length_m == parcs.route(G, a, b).length_m

@@ -420,6 +420,58 @@ def test_missing_file_is_a_data_error(tmp_path: Path) -> None:
     assert str(p) in str(exc.value)
 
 
+# HAND-MADE file: three nodes, one cycleway way; node 2 gets the coordinate under test
+_BAD_NODE = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="parcs test">
+  <node id="1" lat="50.0" lon="2.0"/>
+  <node id="2" lat="{lat}" lon="{lon}"/>
+  <node id="3" lat="50.002" lon="2.002"/>
+  <way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="cycleway"/></way>
+</osm>
+"""
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "match", "suffix"),
+    [
+        ("999", "2.001", "unreadable coordinate", ".osm"),  # the XML parser refuses it
+        *(
+            (lat, lon, rf"impossible location, e.g. node 2 at lon {shown}", suffix)
+            for lat, lon, shown in (
+                ("95.5", "2.001", "2.001, lat 95.5"),
+                ("50.001", "-190.0", "-190, lat 50.001"),
+            )
+            for suffix in (".osm", ".osm.pbf")  # a PBF stores any integer coordinate
+        ),
+    ],
+)
+def test_impossible_coordinates_are_one_data_error(
+    tmp_path: Path, lat: str, lon: str, match: str, suffix: str
+) -> None:
+    xml = tmp_path / "bad.osm"
+    xml.write_text(_BAD_NODE.format(lat=lat, lon=lon), encoding="utf-8")
+    p = xml
+    if suffix == ".osm.pbf":
+        p = tmp_path / "bad.osm.pbf"
+        with osmium.SimpleWriter(str(p)) as w:
+            for obj in osmium.FileProcessor(str(xml)):
+                w.add(obj)
+    with pytest.raises(DataError, match=match) as exc:
+        graph_from_osm(path=p)
+    assert str(p) in str(exc.value)
+
+
+def test_good_coordinates_of_the_same_file_build() -> None:
+    """Control for the test above: the same hand-made file with a valid node 2 builds."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        p = Path(tmp) / "good.osm"
+        p.write_text(_BAD_NODE.format(lat="50.001", lon="2.001"), encoding="utf-8")
+        G = graph_from_osm(path=p, simplify=False)
+    assert sorted(G.nodes) == [1, 2, 3]
+
+
 @pytest.mark.parametrize("suffix", [".osm", ".osm.gz", ".osm.bz2", ".osm.pbf"])
 def test_truncated_file_is_a_data_error(tmp_path: Path, suffix: str) -> None:
     if suffix == ".osm.pbf":

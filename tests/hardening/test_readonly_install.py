@@ -48,7 +48,10 @@ def test_route_from_a_read_only_install(tmp_path):
     script = (
         f"mount --bind {ro} {ro} && mount -o remount,bind,ro {ro} && "
         f"! touch {ro}/probe 2>/dev/null && "
-        f"{sys.executable} -m parcs route Lens Béthune --json"
+        f"{sys.executable} -m parcs route Lens Béthune --json && "
+        # a route on the small embedded network runs in plain Python (no numba); a round
+        # trip runs the numba kernels, which must then be cached outside the install
+        f"{sys.executable} -m parcs loop Lens --km 10 --n 1"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PARCS_", "NUMBA_", "XDG_"))}
     env.update(HOME=str(home), PYTHONPATH=str(site), TMPDIR=str(tmp_path / "tmp"))

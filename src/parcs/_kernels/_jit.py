@@ -27,11 +27,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import tempfile
 import warnings
 from pathlib import Path
 
 import numba
+from numba.core import event as _event
+
+from parcs._log import compile_notice
 
 __all__ = ["CACHE", "clear_stale_cache", "jit", "pjit"]
 
@@ -43,6 +47,7 @@ CACHE: bool = os.environ.get("PARCS_NUMBA_CACHE", "1").strip().lower() not in {
 }
 
 _STAMP = "parcs-kernels.sha1"
+_shown = {"compile": False}
 
 
 def _digest(folder: Path) -> str:
@@ -124,6 +129,27 @@ if CACHE and not numba.config.DISABLE_JIT:
             RuntimeWarning,
             stacklevel=2,
         )
+
+
+class _CompileNotice(_event.Listener):  # type: ignore[misc]
+    """Write the notice once per process, when numba starts compiling a parcs kernel."""
+
+    def on_start(self, ev: _event.Event) -> None:
+        if _shown["compile"] or not compile_notice():
+            return
+        func = getattr((ev.data or {}).get("dispatcher"), "py_func", None)
+        if not getattr(func, "__module__", "").startswith("parcs._kernels"):
+            return
+        _shown["compile"] = True
+        why = "first run only" if CACHE else "numba's cache is off, so in every process"
+        sys.stderr.write(f"parcs: compiling routing kernels, {why} (a few seconds)\n")
+        sys.stderr.flush()
+
+    def on_end(self, ev: _event.Event) -> None:
+        pass
+
+
+_event.register("numba:compile", _CompileNotice())
 
 #: Serial kernels: compiled on first call, cached on disk, release the GIL.
 jit = numba.njit(cache=CACHE, nogil=True)

@@ -17,6 +17,7 @@ import importlib
 import sys
 from typing import TYPE_CHECKING, NoReturn
 
+from parcs._log import compile_notice, set_compile_notice
 from parcs.cli._common import add_graph_option
 from parcs.errors import ParcsError
 
@@ -90,7 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
             "default, or any graph saved by `parcs build` (--graph)."
         ),
     )
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars or logs")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bars, logs or compile notice"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     parser.add_argument(
         "--debug", action="store_true", help="show the traceback of an unexpected error"
@@ -121,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         enable_console_logging()
     prefix = f"parcs {args.command}: error:"
+    notice = set_compile_notice(compile_notice() and not args.quiet)  # the stderr notice
     try:
         return int(args.func(args))
     except ParcsError as err:
@@ -139,6 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{prefix} unexpected {type(err).__name__}: {_one_line(str(err))} (a bug: run "
             "again with --debug for the traceback and report it)\n"
         )
+    finally:
+        set_compile_notice(notice)
     return 1
 
 

@@ -962,8 +962,10 @@ def _read_graph(path: Path) -> nx.MultiDiGraph:
     G = nx.MultiDiGraph()
     G.graph.update(_graph_attrs(meta, places))
     _fill(G, read["nodes"], read["edges"])
+    from parcs.csr import csr_of  # noqa: PLC0415
+
     try:
-        validate_graph(G)
+        csr_of(G)  # checks the contract in the walk that builds the cached arrays (one walk)
     except ValidationError as err:
         msg = f"the graph it holds breaks the parcs graph contract: {err}"
         raise DataError(msg) from err

@@ -15,10 +15,12 @@ Two sources share one builder:
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +34,7 @@ from parcs import settings
 from parcs._log import logger
 from parcs.errors import DownloadError, EmptyAreaError, ValidationError
 from parcs.graph import undirected_edges
-from parcs.network._osmfile import REF_KEYS, RawOSM, RawWay, read_osm_file
+from parcs.network._osmfile import REF_KEYS, RawOSM, read_osm_file
 from parcs.network.clip import clip_area
 
 if TYPE_CHECKING:
@@ -303,15 +305,16 @@ def graph_from_osm(
     )
     G.graph.update({} if path is None else {"osm_file": str(Path(path).resolve())})
 
-    km = _km_by_kind(G)
-    logger.info(
-        "graph_from_osm(%s): %d nodes, %d edges; km by kind: %s; %d junction refs",
-        name,
-        G.number_of_nodes(),
-        G.number_of_edges(),
-        ", ".join(f"{k} {v:.1f}" for k, v in sorted(km.items())),
-        sum(1 for _, d in G.nodes(data=True) if any(k in d for k in REF_KEYS)),
-    )
+    if logger.isEnabledFor(logging.INFO):  # walks the graph: only when someone listens
+        km = _km_by_kind(G)
+        logger.info(
+            "graph_from_osm(%s): %d nodes, %d edges; km by kind: %s; %d junction refs",
+            name,
+            G.number_of_nodes(),
+            G.number_of_edges(),
+            ", ".join(f"{k} {v:.1f}" for k, v in sorted(km.items())),
+            sum(1 for n in raw.node_tags if n in G),
+        )
     return G
 
 
@@ -319,9 +322,9 @@ def _graph_crs(raw: RawOSM, clip: Any) -> str:  # noqa: ANN401
     """The graph CRS for this data (:func:`parcs.settings.crs_for` on its lon/lat bounds)."""
     if clip is not None:
         bounds = clip_area(clip, crs="EPSG:4326").bounds
-    elif raw.lonlat:
-        ll = np.array(list(raw.lonlat.values()), dtype=np.float64)
-        bounds = (*ll.min(axis=0).tolist(), *ll.max(axis=0).tolist())
+    elif len(raw.node_ids):
+        bounds = (raw.lon.min(), raw.lat.min(), raw.lon.max(), raw.lat.max())
+        bounds = tuple(float(b) for b in bounds)
     else:
         return settings.crs()
     return settings.crs_for(*bounds)
@@ -429,57 +432,72 @@ def _download_area(
 
 
 def _clip_raw(raw: RawOSM, area: Polygon | MultiPolygon, to_xy: Transformer) -> RawOSM:
-    """Keep the way segments with an end in `area` and the waterways near them.
+    """Keep the way segments with an end in `area` and the waterways near them (on arrays).
 
     A segment stays when at least one of its nodes lies in `area` (graph CRS), as with
-    osmnx's ``truncate_by_edge``; a waterway stays when it passes within the towpath distance
-    of a segment kept, so the towpath test sees the same water as without `clip`.
+    osmnx's ``truncate_by_edge``; a way stays when one of its segments does; a waterway
+    stays when it passes within the towpath distance of a segment kept, so the towpath test
+    sees the same water as without `clip`.
     """
-    ids = np.fromiter(raw.lonlat, dtype=np.int64, count=len(raw.lonlat))
-    lonlat = np.array(list(raw.lonlat.values()), dtype=np.float64).reshape(-1, 2)
-    x, y = to_xy.transform(lonlat[:, 0], lonlat[:, 1])
+    x, y = to_xy.transform(raw.lon, raw.lat)
     shapely.prepare(area)
-    inside = set(ids[shapely.intersects_xy(area, x, y)].tolist())
-    ways = []
-    for way in raw.ways:
-        segments = [(a, b) for a, b in way.segments if a in inside or b in inside]
-        if segments:
-            ways.append(RawWay(osmid=way.osmid, tags=way.tags, segments=segments))
-    n_before = sum(len(w.segments) for w in raw.ways)
-    kept = [seg for w in ways for seg in w.segments]
-    waterways: list[list[tuple[float, float]]] = []
-    if raw.waterways and kept:
-        where = {n: i for i, n in enumerate(ids.tolist())}
-        ends = np.array([(where[a], where[b]) for a, b in kept], dtype=np.int64)
+    inside = shapely.intersects_xy(area, x, y)
+    ia, ib = raw.index_of(raw.seg_a), raw.index_of(raw.seg_b)
+    keep = inside[ia] | inside[ib]
+    has = np.zeros(len(raw.way_ids), dtype=bool)
+    has[raw.seg_way[keep]] = True
+    renumber = np.cumsum(has) - 1
+    water_keep = np.zeros(raw.n_waterways, dtype=bool)
+    if raw.n_waterways and keep.any():
         node_xy = np.column_stack([x, y])
-        seg_lines = shapely.linestrings(
-            np.stack([node_xy[ends[:, 0]], node_xy[ends[:, 1]]], axis=1)
-        )
-        pts = np.array([pt for line in raw.waterways for pt in line], dtype=np.float64)
-        wx, wy = to_xy.transform(pts[:, 0], pts[:, 1])
-        index = np.repeat(np.arange(len(raw.waterways)), [len(w) for w in raw.waterways])
-        water = _split_segments(shapely.linestrings(np.column_stack([wx, wy]), indices=index))
-        owner = np.repeat(np.arange(len(raw.waterways)), [len(w) - 1 for w in raw.waterways])
+        seg_lines = shapely.linestrings(np.stack([node_xy[ia[keep]], node_xy[ib[keep]]], axis=1))
+        water = _water_lines(raw, to_xy)
+        pieces = _split_segments(water)
+        owner = np.repeat(np.arange(raw.n_waterways), np.diff(raw.water_ptr) - 1)
         tree = shapely.STRtree(seg_lines)
-        near = tree.query(water, predicate="dwithin", distance=TOWPATH_DISTANCE_M)[0]
-        waterways = [raw.waterways[i] for i in np.unique(owner[near]).tolist()]
+        near = tree.query(pieces, predicate="dwithin", distance=TOWPATH_DISTANCE_M)[0]
+        water_keep[np.unique(owner[near])] = True
     logger.info(
         "clip: kept %d of %d OSM segments (%d of %d ways), %d of %d waterways",
-        len(kept),
-        n_before,
-        len(ways),
-        len(raw.ways),
-        len(waterways),
-        len(raw.waterways),
+        int(keep.sum()),
+        len(keep),
+        int(has.sum()),
+        len(has),
+        int(water_keep.sum()),
+        raw.n_waterways,
     )
     return RawOSM(
-        lonlat=raw.lonlat,
-        ways=ways,
+        way_ids=raw.way_ids[has],
+        way_tags=[t for t, h in zip(raw.way_tags, has.tolist(), strict=True) if h],
+        seg_way=renumber[raw.seg_way[keep]],
+        seg_a=raw.seg_a[keep],
+        seg_b=raw.seg_b[keep],
+        node_ids=raw.node_ids,
+        lon=raw.lon,
+        lat=raw.lat,
         node_tags=raw.node_tags,
-        waterways=waterways,
+        **_water_subset(raw, water_keep),
         relations=raw.relations,
         has_relations=raw.has_relations,
     )
+
+
+def _water_lines(raw: RawOSM, to_xy: Transformer) -> np.ndarray:
+    """The canal/river lines of `raw`, projected with `to_xy`."""
+    wx, wy = to_xy.transform(raw.water_lon, raw.water_lat)
+    index = np.repeat(np.arange(raw.n_waterways), np.diff(raw.water_ptr))
+    return np.asarray(shapely.linestrings(np.column_stack([wx, wy]), indices=index), dtype=object)
+
+
+def _water_subset(raw: RawOSM, keep: np.ndarray) -> dict[str, np.ndarray]:
+    """The ``water_*`` arrays of the waterways in `keep`."""
+    sizes = np.diff(raw.water_ptr)
+    points = np.repeat(keep, sizes)
+    return {
+        "water_ptr": np.concatenate([[0], np.cumsum(sizes[keep])]).astype(np.int64),
+        "water_lon": raw.water_lon[points],
+        "water_lat": raw.water_lat[points],
+    }
 
 
 # ----------------------------------------------------------------------------- downloads
@@ -573,10 +591,16 @@ def _download(area: Polygon | MultiPolygon, *, include_connectors: bool) -> RawO
         )
     except _errors.InsufficientResponseError:
         return raw
-    for geom in water.geometry:
-        for line in getattr(geom, "geoms", [geom]):
-            if isinstance(line, LineString):
-                raw.waterways.append(list(line.coords))
+    lines = [
+        np.asarray(line.coords, dtype=np.float64)
+        for geom in water.geometry
+        for line in getattr(geom, "geoms", [geom])
+        if isinstance(line, LineString) and len(line.coords) >= 2  # noqa: PLR2004
+    ]
+    if lines:
+        pts = np.concatenate(lines)
+        raw.water_ptr = np.concatenate([[0], np.cumsum([len(c) for c in lines])]).astype(np.int64)
+        raw.water_lon, raw.water_lat = pts[:, 0].copy(), pts[:, 1].copy()
     return raw
 
 
@@ -592,10 +616,12 @@ def _raw_from_osmnx(G: nx.MultiDiGraph) -> RawOSM:
     Returns
     -------
     RawOSM
-        Ways grouped by ``osmid``, with no relations (``has_relations=False``).
+        Ways in order of first appearance, each with its segments in edge order, and no
+        relations (``has_relations=False``).
     """
-    raw = RawOSM(has_relations=False)
-    ways: dict[int, RawWay] = {}
+    way_pos: dict[int, int] = {}
+    way_tags: list[dict[str, str]] = []
+    segs: list[tuple[int, int, int]] = []
     seen: set[tuple[int, int, int]] = set()
     for u, v, d in G.edges(data=True):
         osmid = d["osmid"]
@@ -605,18 +631,36 @@ def _raw_from_osmnx(G: nx.MultiDiGraph) -> RawOSM:
         if u == v or key in seen:
             continue
         seen.add(key)
-        way = ways.get(int(osmid))
-        if way is None:
-            tags = {t: str(d[t]) for t in WAY_TAGS if t in d and not isinstance(d[t], list)}
-            way = ways[int(osmid)] = RawWay(osmid=int(osmid), tags=tags, segments=[])
-        way.segments.append((int(u), int(v)))
-    raw.ways = list(ways.values())
+        pos = way_pos.get(int(osmid))
+        if pos is None:
+            pos = way_pos[int(osmid)] = len(way_tags)
+            way_tags.append(
+                {t: str(d[t]) for t in WAY_TAGS if t in d and not isinstance(d[t], list)}
+            )
+        segs.append((pos, int(u), int(v)))
+    arr = np.asarray(segs, dtype=np.int64).reshape(-1, 3)
+    arr = arr[np.argsort(arr[:, 0], kind="stable")]  # each way's segments together, in order
+    nodes = np.fromiter(G.nodes, dtype=np.int64, count=G.number_of_nodes())
+    order = np.argsort(nodes)
+    lon = np.fromiter((float(d["x"]) for _, d in G.nodes(data=True)), np.float64, len(nodes))
+    lat = np.fromiter((float(d["y"]) for _, d in G.nodes(data=True)), np.float64, len(nodes))
+    node_tags = {}
     for n, d in G.nodes(data=True):
-        raw.lonlat[int(n)] = (float(d["x"]), float(d["y"]))
         tags = {k: str(d[k]) for k in REF_KEYS if k in d and isinstance(d[k], (str, int))}
         if tags:
-            raw.node_tags[int(n)] = tags
-    return raw
+            node_tags[int(n)] = tags
+    return RawOSM(
+        way_ids=np.asarray(list(way_pos), dtype=np.int64),
+        way_tags=way_tags,
+        seg_way=arr[:, 0].copy(),
+        seg_a=arr[:, 1].copy(),
+        seg_b=arr[:, 2].copy(),
+        node_ids=nodes[order],
+        lon=lon[order],
+        lat=lat[order],
+        node_tags=node_tags,
+        has_relations=False,
+    )
 
 
 # ----------------------------------------------------------------------------- building
@@ -635,16 +679,20 @@ def _fraction_near(
     lengths = np.asarray(shapely.length(lines), dtype=np.float64)
     if len(lines) == 0 or len(targets) == 0:
         return np.zeros(len(lines)), lengths
-    n = np.maximum(1, np.ceil(lengths / _SAMPLE_STEP_M)).astype(np.int64)
-    owner = np.repeat(np.arange(len(lines)), n)
-    first = np.repeat(np.cumsum(n) - n, n)
-    frac = (np.arange(int(n.sum())) - first + 0.5) / n[owner]
-    points = shapely.line_interpolate_point(lines[owner], frac, normalized=True)
     tree = shapely.STRtree(_split_segments(targets))
+    # only lines passing within `distance` of a target can have a sample near one: sample
+    # those alone (a regional file has millions of segments, few of them along water)
+    close = np.unique(tree.query(lines, predicate="dwithin", distance=distance)[0])
+    n = np.maximum(1, np.ceil(lengths[close] / _SAMPLE_STEP_M)).astype(np.int64)
+    owner = np.repeat(close, n)
+    first = np.repeat(np.cumsum(n) - n, n)
+    frac = (np.arange(int(n.sum())) - first + 0.5) / np.repeat(n, n)
+    points = shapely.line_interpolate_point(lines[owner], frac, normalized=True)
     hit = tree.query(points, predicate="dwithin", distance=distance)[0]
     near = np.zeros(len(points), dtype=bool)
     near[hit] = True
-    near_len = np.bincount(owner, weights=(lengths / n)[owner] * near, minlength=len(lines))
+    step = np.repeat(lengths[close] / n, n)
+    near_len = np.bincount(owner, weights=step * near, minlength=len(lines))
     return near_len.astype(np.float64), lengths
 
 
@@ -696,11 +744,11 @@ def _join(values: list[Any]) -> str:
     return ";".join(sorted(out))
 
 
-def _merged_tag(ways: list[RawWay], wids: list[int], key: str) -> str:
+def _merged_tag(tags: list[dict[str, str]], wids: list[int], key: str) -> str:
     """Return the tag of one way verbatim, or the `;`-joined values of several ways."""
     if len(wids) == 1:
-        return ways[wids[0]].tags.get(key, "")
-    return _join([ways[i].tags.get(key, "") for i in wids])
+        return tags[wids[0]].get(key, "")
+    return _join([tags[i].get(key, "") for i in wids])
 
 
 def _join_ids(values: list[Any]) -> int | list[int]:
@@ -712,175 +760,209 @@ def _join_ids(values: list[Any]) -> int | list[int]:
     return ids[0] if len(ids) == 1 else ids
 
 
-def _chains(  # noqa: C901
-    segs: list[tuple[int, int, int]],
-    sigs: list[tuple[str, str, bool]],
-    keep: set[int],
-    *,
-    simplify: bool,
-) -> list[tuple[list[int], list[int]]]:
+def _chains(
+    seg_a: np.ndarray, seg_b: np.ndarray, seg_sig: np.ndarray, keep: np.ndarray, *, simplify: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Group segments into chains between endpoint nodes (osmnx-style simplification).
 
     A node is an endpoint when it has not exactly two incident segments, carries a junction
-    ref (`keep`), or joins two segments with different signatures (`sigs`). An isolated ring
-    of non-endpoints becomes one closed chain starting at its smallest node id. With
-    ``simplify=False`` every segment is its own chain. Returns ``(nodes, segment indexes)``
-    per chain, nodes in walking order.
+    ref (`keep`), or joins two segments with different signatures (`seg_sig`). Chains are
+    walked from the endpoints in node order, along their segments in order; an isolated ring
+    of non-endpoints becomes one closed chain starting at its smallest node. With
+    ``simplify=False`` every segment is its own chain. Node indexes are numbered in node-id
+    order. Returns ``(node_ptr, nodes, seg_ptr, segs)``: chain ``c`` visits
+    ``nodes[node_ptr[c]:node_ptr[c+1]]`` along ``segs[seg_ptr[c]:seg_ptr[c+1]]`` (the numba
+    kernel ``parcs._kernels.chains.chain_walks``).
     """
+    s = len(seg_a)
     if not simplify:
-        return [([a, b], [j]) for j, (a, b, _) in enumerate(segs)]
-    adj: dict[int, list[int]] = defaultdict(list)
-    for j, (a, b, _) in enumerate(segs):
-        adj[a].append(j)
-        adj[b].append(j)
-    end = {
-        n: len(inc) != 2 or n in keep or sigs[inc[0]] != sigs[inc[1]]  # noqa: PLR2004
-        for n, inc in adj.items()
-    }
-    visited = bytearray(len(segs))
-    chains: list[tuple[list[int], list[int]]] = []
+        nodes = np.column_stack([seg_a, seg_b]).ravel()
+        return np.arange(0, 2 * s + 1, 2), nodes, np.arange(s + 1), np.arange(s)
+    from parcs._kernels.chains import chain_walks  # noqa: PLC0415 - numba, only to build
 
-    def walk(start: int, first: int) -> None:
-        nodes, seg_idx = [start], []
-        cur, j = start, first
-        while True:
-            visited[j] = 1
-            seg_idx.append(j)
-            a, b, _ = segs[j]
-            cur = b if a == cur else a
-            nodes.append(cur)
-            if end[cur]:
-                break
-            s1, s2 = adj[cur]
-            j = s2 if s1 == j else s1
-        chains.append((nodes, seg_idx))
-
-    for n in sorted(adj):
-        if end[n]:
-            for j in adj[n]:
-                if not visited[j]:
-                    walk(n, j)
-    for j in range(len(segs)):  # isolated rings
-        if not visited[j]:
-            ring = segs[j][0]
-            stack, members = [ring], {ring}
-            while stack:  # find the ring's smallest node, so the result is deterministic
-                for k in adj[stack.pop()]:
-                    for m in segs[k][:2]:
-                        if m not in members:
-                            members.add(m)
-                            stack.append(m)
-            start = min(members)
-            end[start] = True
-            walk(start, adj[start][0])
-    return chains
+    return chain_walks(
+        len(keep),
+        np.ascontiguousarray(seg_a, dtype=np.int64),
+        np.ascontiguousarray(seg_b, dtype=np.int64),
+        np.ascontiguousarray(seg_sig, dtype=np.int64),
+        np.ascontiguousarray(keep, dtype=np.bool_),
+    )
 
 
-def _mark_towpaths(
-    raw: RawOSM,
-    ways: list[RawWay],
-    kinds: list[str],
-    xy: dict[int, tuple[float, float]],
-    to_xy: Transformer,
-) -> None:
+def _mark_towpaths(raw: RawOSM, kinds: list[str | None], segs: _Segs, to_xy: Transformer) -> None:
     """Make ``towpath`` the cycleway/path/track ways lying mostly along a canal or river."""
-    candidates = [i for i, k in enumerate(kinds) if k in _TOWPATH_CANDIDATES]
-    if not (candidates and raw.waterways):
+    cand_way = np.asarray([k in _TOWPATH_CANDIDATES for k in kinds], dtype=bool)
+    if not (cand_way.any() and raw.n_waterways):
         return
-    wlonlat = np.array([pt for line in raw.waterways for pt in line], dtype=np.float64)
-    wx, wy = to_xy.transform(wlonlat[:, 0], wlonlat[:, 1])
-    windex = np.repeat(np.arange(len(raw.waterways)), [len(w) for w in raw.waterways])
-    water = np.asarray(shapely.linestrings(np.column_stack([wx, wy]), indices=windex), dtype=object)
-    pairs = [(xy[a], xy[b]) for i in candidates for a, b in ways[i].segments]
-    owner = np.array([i for i in candidates for _ in ways[i].segments])
-    seg_lines = shapely.linestrings(np.array(pairs))
+    water = _water_lines(raw, to_xy)
+    on = cand_way[segs.way]
+    a, b = segs.a[on], segs.b[on]
+    seg_lines = shapely.linestrings(
+        np.stack(
+            [np.column_stack([segs.x[a], segs.y[a]]), np.column_stack([segs.x[b], segs.y[b]])],
+            axis=1,
+        )
+    )
     near, length = _fraction_near(seg_lines, water, TOWPATH_DISTANCE_M)
-    near_w = np.bincount(owner, weights=near, minlength=len(ways))
-    len_w = np.bincount(owner, weights=length, minlength=len(ways))
-    for i in candidates:
-        if len_w[i] > 0 and near_w[i] > 0.5 * len_w[i]:
-            kinds[i] = "towpath"
+    owner = segs.way[on]
+    near_w = np.bincount(owner, weights=near, minlength=len(kinds))
+    len_w = np.bincount(owner, weights=length, minlength=len(kinds))
+    for i in np.flatnonzero(cand_way & (len_w > 0) & (near_w > 0.5 * len_w)).tolist():
+        kinds[i] = "towpath"
 
 
-def _classified(raw: RawOSM, *, include_connectors: bool) -> tuple[list[RawWay], list[str]]:
-    """Return the usable ways and their kinds, from their tags (:func:`classify_tags`)."""
-    ways: list[RawWay] = []
-    kinds: list[str] = []
-    for way in raw.ways:
-        kind = classify_tags(way.tags)
-        if kind is None or (kind == "connector" and not include_connectors):
-            continue
-        ways.append(way)
-        kinds.append(kind)
-    return ways, kinds
+def _classified(raw: RawOSM, *, include_connectors: bool) -> list[str | None]:
+    """Return the kind of each way from its tags (:func:`classify_tags`), None if unused."""
+    kinds: list[str | None] = []
+    for tags in raw.way_tags:
+        kind = classify_tags(tags)
+        kinds.append(None if kind == "connector" and not include_connectors else kind)
+    return kinds
 
 
-def _segments(
-    ways: list[RawWay], kinds: list[str], raw: RawOSM
-) -> tuple[list[tuple[int, int, int]], list[tuple[str, str, bool]]]:
-    """Return one ``(a, b, way index)`` per undirected segment, and each way's signature.
+@dataclass
+class _Segs:
+    """The segments of the usable ways: node indexes (node-id order), way, node coordinates."""
 
-    The highest-precedence way wins a segment shared by several ways. The signature is what
-    may not change inside one edge: kind, routes, eurovelo.
-    """
+    a: np.ndarray
+    b: np.ndarray
+    way: np.ndarray
+    ids: np.ndarray  # node id of each node index
+    x: np.ndarray
+    y: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+
+
+def _usable_segments(raw: RawOSM, kinds: list[str | None], to_xy: Transformer) -> _Segs:
+    """The segments of the ways with a kind, their nodes renumbered, projected."""
+    usable = np.asarray([k is not None for k in kinds], dtype=bool)
+    keep = usable[raw.seg_way]
+    sa, sb = raw.seg_a[keep], raw.seg_b[keep]
+    ids = np.unique(np.concatenate([sa, sb]))
+    at = raw.index_of(ids)
+    lon, lat = raw.lon[at], raw.lat[at]
+    x, y = to_xy.transform(lon, lat)
+    return _Segs(
+        a=np.searchsorted(ids, sa),
+        b=np.searchsorted(ids, sb),
+        way=raw.seg_way[keep],
+        ids=ids,
+        x=np.asarray(x, dtype=np.float64),
+        y=np.asarray(y, dtype=np.float64),
+        lon=lon,
+        lat=lat,
+    )
+
+
+def _signatures(raw: RawOSM, kinds: list[str | None]) -> tuple[list[Any], np.ndarray]:
+    """Each way's signature (kind, routes, eurovelo) and an integer code per way."""
     way_labels, ev_ways = _route_labels(raw)
-    best: dict[tuple[int, int], tuple[int, int, int]] = {}
-    for i, way in enumerate(ways):
-        for a, b in way.segments:
-            key = (min(a, b), max(a, b))
-            old = best.get(key)
-            if old is None or _RANK[kinds[i]] < _RANK[kinds[old[2]]]:
-                best[key] = (a, b, i)
-    sigs = [
-        (kinds[i], ";".join(sorted(way_labels.get(w.osmid, ()))), w.osmid in ev_ways)
-        for i, w in enumerate(ways)
-    ]
-    return list(best.values()), sigs
+    sigs: list[Any] = []
+    code: dict[tuple[str, str, bool], int] = {}
+    codes = np.full(len(kinds), -1, dtype=np.int64)
+    for i, (kind, osmid) in enumerate(zip(kinds, raw.way_ids.tolist(), strict=True)):
+        if kind is None:
+            sigs.append(None)
+            continue
+        sig = (kind, ";".join(sorted(way_labels.get(osmid, ()))), osmid in ev_ways)
+        sigs.append(sig)
+        codes[i] = code.setdefault(sig, len(code))
+    return sigs, codes
 
 
-def _chain_edges(
-    chains: list[tuple[list[int], list[int]]],
+def _dedupe(segs: _Segs, rank_of_way: np.ndarray) -> np.ndarray:
+    """One segment per node pair: the first of the highest-precedence ways (lowest rank).
+
+    Returns the positions of the segments kept, in order of each pair's first appearance
+    (the order the segments of the ways come in).
+    """
+    n = len(segs.ids)
+    lo, hi = np.minimum(segs.a, segs.b), np.maximum(segs.a, segs.b)
+    key = lo * n + hi
+    pos = np.arange(len(key))
+    order = np.lexsort((pos, rank_of_way[segs.way], key))
+    starts = np.flatnonzero(np.concatenate([[True], key[order][1:] != key[order][:-1]]))
+    winner = order[starts]
+    first_seen = np.minimum.reduceat(pos[order], starts) if len(starts) else starts
+    return winner[np.argsort(first_seen, kind="stable")]
+
+
+def _chain_edges(  # noqa: PLR0913
+    chains: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     *,
-    segs: list[tuple[int, int, int]],
-    ways: list[RawWay],
-    sigs: list[tuple[str, str, bool]],
-    xy: dict[int, tuple[float, float]],
+    segs: _Segs,
+    seg_way: np.ndarray,
+    raw: RawOSM,
+    sigs: list[Any],
     official: np.ndarray | None,
     cavalier_buffer_m: float,
-) -> list[tuple[int, int, dict[str, Any]]]:
-    """Return one edge per chain, both ways (a ring once), geometry oriented u -> v."""
-    chain_xy = np.array([xy[n] for nodes, _ in chains for n in nodes], dtype=np.float64)
-    chain_idx = np.repeat(np.arange(len(chains)), [len(nodes) for nodes, _ in chains])
-    lines = np.asarray(shapely.linestrings(chain_xy, indices=chain_idx), dtype=object)
+) -> Iterator[tuple[int, int, dict[str, Any]]]:
+    """Yield one edge per chain, both ways (a ring once), geometry oriented u -> v.
+
+    A generator: networkx copies each attribute dict it is given, so a list of them would
+    double the memory of the edges while the graph is built.
+    """
+    node_ptr, nodes, seg_ptr, chain_segs = chains
+    n_chains = len(node_ptr) - 1
+    chain_idx = np.repeat(np.arange(n_chains), np.diff(node_ptr))
+    coords = np.column_stack([segs.x[nodes], segs.y[nodes]])
+    lines = np.asarray(shapely.linestrings(coords, indices=chain_idx), dtype=object)
     reversed_lines = shapely.reverse(lines)
-    lengths = shapely.length(lines)
-    is_cavalier = np.zeros(len(chains), dtype=bool)
-    if official is not None and len(official) and len(chains):
+    lengths = shapely.length(lines).tolist()
+    is_cavalier = np.zeros(n_chains, dtype=bool)
+    if official is not None and len(official) and n_chains:
         near, length = _fraction_near(lines, official, cavalier_buffer_m)
         is_cavalier = (length > 0) & (near > 0.5 * length)
-
-    edges: list[tuple[int, int, dict[str, Any]]] = []
-    for c, (nodes, seg_idx) in enumerate(chains):
-        wids = list(dict.fromkeys(segs[j][2] for j in seg_idx))
+    ways = seg_way[chain_segs]  # the way of each segment, in walking order
+    first_way = ways[seg_ptr[:-1]].tolist()
+    one_way = np.minimum.reduceat(ways, seg_ptr[:-1]) == np.maximum.reduceat(ways, seg_ptr[:-1])
+    u_ids = segs.ids[nodes[node_ptr[:-1]]].tolist()
+    v_ids = segs.ids[nodes[node_ptr[1:] - 1]].tolist()
+    osmids = raw.way_ids.tolist()
+    tags = raw.way_tags
+    for c in range(n_chains):
+        if one_way[c]:
+            wids = [first_way[c]]
+        else:
+            wids = list(dict.fromkeys(ways[seg_ptr[c] : seg_ptr[c + 1]].tolist()))
         kind, routes, ev = sigs[wids[0]]
-        one = ways[wids[0]]
         attrs = {
-            "osmid": one.osmid if len(wids) == 1 else _join_ids([ways[i].osmid for i in wids]),
+            "osmid": osmids[wids[0]] if len(wids) == 1 else _join_ids([osmids[i] for i in wids]),
             "kind": "cavalier" if is_cavalier[c] else kind,
             "osm_kind": kind,
             "routes": routes,
             "eurovelo": ev,
-            "name": _merged_tag(ways, wids, "name"),
-            "surface": _merged_tag(ways, wids, "surface"),
-            "length": float(lengths[c]),
-            "est_length": float(lengths[c]),
+            "name": _merged_tag(tags, wids, "name"),
+            "surface": _merged_tag(tags, wids, "surface"),
+            "length": lengths[c],
+            "est_length": lengths[c],
             "built": True,
             "source": "osm",
         }
-        edges.append((nodes[0], nodes[-1], {"geometry": lines[c], **attrs}))
-        if nodes[0] != nodes[-1]:  # a ring (self-loop) is stored once
-            edges.append((nodes[-1], nodes[0], {"geometry": reversed_lines[c], **attrs}))
-    return edges
+        u, v = u_ids[c], v_ids[c]
+        yield u, v, {"geometry": lines[c], **attrs}
+        if u != v:  # a ring (self-loop) is stored once
+            yield v, u, {"geometry": reversed_lines[c], **attrs}
+
+
+def _add_nodes(G: nx.MultiDiGraph, chains: Any, segs: _Segs, raw: RawOSM) -> None:  # noqa: ANN401
+    """Add the chain ends as nodes, in order of first appearance in the edges."""
+    node_ptr, nodes = chains[0], chains[1]
+    ends = np.column_stack([nodes[node_ptr[:-1]], nodes[node_ptr[1:] - 1]]).ravel()
+    _, first = np.unique(ends, return_index=True)
+    used = ends[np.sort(first)]
+    G.add_nodes_from(
+        (n, {"x": x, "y": y, "lon": lo, "lat": la, **raw.node_tags.get(n, {})})
+        for n, x, y, lo, la in zip(
+            segs.ids[used].tolist(),
+            segs.x[used].tolist(),
+            segs.y[used].tolist(),
+            segs.lon[used].tolist(),
+            segs.lat[used].tolist(),
+            strict=True,
+        )
+    )
 
 
 def _build_graph(
@@ -893,47 +975,35 @@ def _build_graph(
     simplify: bool,
     retain_all: bool,
 ) -> nx.MultiDiGraph:
-    """Return the graph of `raw` in `crs` (the steps of :func:`graph_from_osm`)."""
+    """Return the graph of `raw` in `crs` (the steps of :func:`graph_from_osm`), on arrays."""
     to_xy = Transformer.from_crs(4326, crs, always_xy=True)
-    ways, kinds = _classified(raw, include_connectors=include_connectors)
-    if not ways:
+    kinds = _classified(raw, include_connectors=include_connectors)
+    if all(k is None for k in kinds):
         return nx.MultiDiGraph()
-    node_ids = sorted({n for w in ways for seg in w.segments for n in seg})
-    lon = np.array([raw.lonlat[n][0] for n in node_ids])
-    lat = np.array([raw.lonlat[n][1] for n in node_ids])
-    xs, ys = to_xy.transform(lon, lat)
-    xy = {n: (float(x), float(y)) for n, x, y in zip(node_ids, xs, ys, strict=True)}
-
-    _mark_towpaths(raw, ways, kinds, xy, to_xy)  # cycleway/path/track ways along water
-    segs, sigs = _segments(ways, kinds, raw)
+    segs = _usable_segments(raw, kinds, to_xy)
+    _mark_towpaths(raw, kinds, segs, to_xy)  # cycleway/path/track ways along water
+    sigs, sig_code = _signatures(raw, kinds)
+    rank = np.asarray([_RANK.get(k, 99) if k else 99 for k in kinds], dtype=np.int64)
+    kept = _dedupe(segs, rank)
+    a, b, way = segs.a[kept], segs.b[kept], segs.way[kept]
+    junction = np.isin(
+        segs.ids, np.fromiter(raw.node_tags, dtype=np.int64, count=len(raw.node_tags))
+    )
     # simplify: chains of segments between junctions become one edge
-    chains = _chains(segs, [sigs[i] for *_, i in segs], set(raw.node_tags), simplify=simplify)
-    edges = _chain_edges(
-        chains,
-        segs=segs,
-        ways=ways,
-        sigs=sigs,
-        xy=xy,
-        official=official,
-        cavalier_buffer_m=cavalier_buffer_m,
-    )
-
+    chains = _chains(a, b, sig_code[way], junction, simplify=simplify)
     G = nx.MultiDiGraph(crs=crs)
-    used = dict.fromkeys(n for u, v, _ in edges for n in (u, v))
-    G.add_nodes_from(
-        (
-            n,
-            {
-                "x": xy[n][0],
-                "y": xy[n][1],
-                "lon": raw.lonlat[n][0],
-                "lat": raw.lonlat[n][1],
-                **raw.node_tags.get(n, {}),
-            },
+    _add_nodes(G, chains, segs, raw)
+    G.add_edges_from(
+        _chain_edges(
+            chains,
+            segs=segs,
+            seg_way=way,
+            raw=raw,
+            sigs=sigs,
+            official=official,
+            cavalier_buffer_m=cavalier_buffer_m,
         )
-        for n in used
     )
-    G.add_edges_from(edges)
     if not retain_all and G.number_of_nodes():
         largest = max(nx.weakly_connected_components(G), key=len)
         G = G.subgraph(largest).copy()

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from parcs import graph as _graph
 from parcs._log import logger
 from parcs._validate import check_positive
 from parcs.csr import csr_of
@@ -360,11 +361,8 @@ def find_place(G: nx.MultiDiGraph, name: str, *, kind: str | None = None) -> pd.
             "e.g. 'Lens' or 'terril:Pinchonvalles'"
         )
         raise ValidationError(msg)
-    exact = gdf[
-        (gdf["key"] == key)
-        | (gdf["ref"].str.lower() == key)
-        | gdf["alt_name"].map(lambda alt: key in _alt_keys(alt))
-    ]
+    rows = _name_index(G, places(G)).get(key)
+    exact = gdf.iloc[:0] if rows is None else _of_kind(places(G).iloc[rows], kind)
     if exact.empty:
         exact = _partial_match(gdf, key)
     if exact.empty:
@@ -376,6 +374,37 @@ def find_place(G: nx.MultiDiGraph, name: str, *, kind: str | None = None) -> pd.
     order = exact["kind"].map(_KIND_ORDER).fillna(len(_KIND_ORDER))
     ranked = exact.assign(_o=order, _a=-exact["area_ha"]).sort_values(["_o", "_a"])
     return ranked.drop(columns=["_o", "_a"]).iloc[0]
+
+
+def _of_kind(gdf: gpd.GeoDataFrame, kind: str | None) -> gpd.GeoDataFrame:
+    """The rows of `gdf` of `kind` (as :func:`places` selects them)."""
+    if kind is None:
+        return gdf
+    if kind == "park":
+        return gdf[gdf["kind"].isin(list(PARK_KINDS))]
+    return gdf[gdf["kind"] == kind]
+
+
+def _name_index(G: nx.MultiDiGraph, gdf: gpd.GeoDataFrame) -> dict[str, list[int]]:
+    """Folded name, lower-case ``ref`` and folded other names -> row positions of `gdf`.
+
+    Built once per places table and cached on `G`; rebuilt when the table is replaced or
+    its ``key``, ``ref`` or ``alt_name`` columns change (a cheap fingerprint is compared),
+    so a lookup among 17k places costs a dict access instead of folding every name.
+    """
+    columns = [gdf[c].tolist() for c in ("key", "ref", "alt_name")]
+    fingerprint = hash(tuple(tuple(c) for c in columns))
+    store = _graph.cache(G)
+    cached = store.get("places_name_index")
+    if cached is not None and cached[0] is gdf and cached[1] == fingerprint:
+        return cached[2]  # type: ignore[no-any-return]
+    index: dict[str, list[int]] = {}
+    for pos, (key, ref, alt) in enumerate(zip(*columns, strict=True)):
+        for k in {key, ref.lower() if isinstance(ref, str) else "", *_alt_keys(alt)}:
+            if k and isinstance(k, str):
+                index.setdefault(k, []).append(pos)
+    store["places_name_index"] = (gdf, fingerprint, index)
+    return index
 
 
 def _alt_keys(alt: Any) -> set[str]:  # noqa: ANN401

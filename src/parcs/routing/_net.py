@@ -10,17 +10,19 @@ that did not change.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
+import shapely
 from shapely.geometry import LineString
 
 from parcs import graph as _graph
-from parcs._kernels.astar import astar_multi
-from parcs._kernels.paths import path_arcs
+from parcs._kernels.pyastar import SMALL_ARCS, astar_multi_py, kernel_loaded, path_arcs_py
 from parcs._validate import check_number
 from parcs.csr import arc_geometries, csr_of
 from parcs.errors import NodeNotFoundError, NoPathError, SnapError, ValidationError
@@ -35,12 +37,26 @@ if TYPE_CHECKING:
 
     from parcs.profiles import Profile
 
-__all__ = ["Endpoint", "Leg", "Net", "Piece", "edge_index", "is_place_row", "is_point", "overlap"]
+__all__ = [
+    "ArcIndex",
+    "Endpoint",
+    "Leg",
+    "Net",
+    "Piece",
+    "arc_index",
+    "edge_index",
+    "is_place_row",
+    "is_point",
+    "overlap",
+]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 _NO_TARGETS = np.empty(0, dtype=np.int64)
+# a Net runs at most this many searches in Python (small graphs, numba not loaded yet) before
+# it loads the numba kernel: one route is faster in Python than numba's start-up, many are not
+_PY_SEARCHES = 8
 
 # A piece of route: (arc index, f0, f1) = the arc's own geometry from fraction f0 to f1 (f0<f1).
 Piece = tuple[int, float, float]
@@ -88,11 +104,23 @@ class Net:
         self.indptr = self.csr.indptr
         self.indices = self.csr.indices
         self.n = self.csr.n_nodes
+        small = self.csr.n_arcs <= SMALL_ARCS
+        self._py_searches = _PY_SEARCHES if small else 0
 
     @functools.cached_property
+    def arcs(self) -> ArcIndex:
+        """Tails and reverse arcs of the graph (built once per graph, cached on `G`)."""
+        return arc_index(self.G)
+
+    @property
     def tails(self) -> IntArray:
-        """Tail of every arc (built on first use; scalar lookups use :meth:`tail`)."""
-        return self.csr.tails
+        """Tail of every arc (cached on the graph; scalar lookups use :meth:`tail`)."""
+        return self.arcs.tails
+
+    @property
+    def twin(self) -> IntArray:
+        """The reverse arc of every arc (``v -> u`` with the same key; a self-loop's own)."""
+        return self.arcs.twin
 
     def tail(self, a: int) -> int:
         """Return the tail node index of arc `a` (bisects ``indptr``)."""
@@ -113,11 +141,6 @@ class Net:
     def node_index(self, node_id: int) -> int:
         return int(self.csr.index_of(np.asarray([node_id], dtype=np.int64))[0])
 
-    def arc_edge(self, a: int) -> tuple[int, int, int]:
-        """Return the (u_id, v_id, key) of arc `a`."""
-        ids = self.csr.node_ids
-        return int(ids[self.tail(a)]), int(ids[self.indices[a]]), int(self.csr.arc_key[a])
-
     def find_arc(self, u_idx: int, v_idx: int, key: int) -> int:
         lo, hi = int(self.indptr[u_idx]), int(self.indptr[u_idx + 1])
         for a in range(lo, hi):
@@ -130,19 +153,18 @@ class Net:
         """The snapping index of the graph's edges (built once per graph and cached)."""
         return edge_index(self.G, exclude_connectors=self.avoid_connectors)
 
-    def canonical_arc(self, a: int) -> tuple[int, bool]:
-        """Return the arc of `a`'s edge oriented ``u <= v`` (by node id), and whether `a` is reversed."""
-        u, v, k = self.arc_edge(a)
-        if u <= v:
-            return a, False
-        return self.find_arc(self.node_index(v), self.node_index(u), k), True
+    def canonical_arcs(self, arcs: IntArray) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+        """Return the `u <= v` (by node id) arc of each arc's edge, and which arcs run reversed."""
+        ids = self.csr.node_ids
+        rev = ids[self.tails[arcs]] > ids[self.indices[arcs]]
+        return np.where(rev, self.twin[arcs], arcs), rev
 
-    def canonical(self, a: int) -> tuple[tuple[int, int, int], bool]:
-        """Return the undirected edge key of arc `a` and whether the arc runs reversed."""
-        u, v, k = self.arc_edge(a)
-        if u <= v:
-            return (u, v, k), False
-        return (v, u, k), True
+    def edge_keys(self, canon: IntArray) -> IntArray:
+        """int64[k, 3] ``(u, v, key)`` node ids of canonical arcs (``u <= v``)."""
+        ids = self.csr.node_ids
+        return np.column_stack(
+            (ids[self.tails[canon]], ids[self.indices[canon]], self.csr.arc_key[canon])
+        ).astype(np.int64)
 
     # locations --------------------------------------------------------------------------
     def resolve(self, loc: Any, what: str) -> Endpoint:  # noqa: ANN401
@@ -218,12 +240,22 @@ class Net:
 
     def _place_endpoint(self, row: Any, what: str) -> Endpoint:  # noqa: ANN401
         name = str(row.get("name", getattr(row, "name", "place")))
-        raw = row.get("access_nodes")
-        access = [] if raw is None else [int(n) for n in raw]
+        dist = row.get("access_dist_m", math.nan)
+        return self.place_endpoint(name, row.get("access_nodes"), dist, what)
+
+    def place_endpoint(
+        self,
+        name: str,
+        access_nodes: Any,  # noqa: ANN401
+        access_dist_m: Any,  # noqa: ANN401
+        what: str,
+    ) -> Endpoint:
+        """The endpoint of a place: its access nodes (raises if it has none)."""
+        access = [] if access_nodes is None else [int(n) for n in access_nodes]
         if not access:
             msg = (
                 f"`{what}` place {name!r} has no access node on the network (it is "
-                f"{float(row.get('access_dist_m', math.nan)):,.0f} m from the nearest path); "
+                f"{float(access_dist_m):,.0f} m from the nearest path); "
                 "route from a nearby point or place instead"
             )
             raise NoPathError(msg, reason="components")
@@ -309,10 +341,16 @@ class Net:
         tgt, tgt_off = self.offsets(d, w, as_origin=False)
         keep = np.isfinite(tgt_off)
         tgt_u = np.unique(tgt[keep]).astype(np.int64) if keep.any() else _NO_TARGETS
+        python = self._py_searches > 0 and not kernel_loaded()
         if len(tgt_u) == 0:
             dist = np.full(self.n, math.inf)
             best = math.inf
         else:
+            if python:
+                self._py_searches -= 1
+                astar_multi = astar_multi_py
+            else:
+                from parcs._kernels.astar import astar_multi  # noqa: PLC0415 - loads numba
             dist, pred = astar_multi(
                 self.indptr,
                 self.indices,
@@ -334,10 +372,15 @@ class Net:
         if not math.isfinite(best):
             return None, dist
         end = int(tgt[j])
-        arcs = path_arcs(pred, self.indptr, end)
+        if python:
+            arcs = path_arcs_py(pred, self.indptr, end)
+        else:
+            from parcs._kernels.paths import path_arcs  # noqa: PLC0415
+
+            arcs = path_arcs(pred, self.indptr, end)
         start = self.tail(int(arcs[0])) if len(arcs) else end
         pieces = self.start_piece(o, start)
-        pieces += [(int(a), 0.0, 1.0) for a in arcs]
+        pieces += list(zip(arcs.tolist(), itertools.repeat(0.0), itertools.repeat(1.0)))
         pieces += self.end_piece(d, end)
         start_xy = (o.x, o.y) if o.snap is not None else self.xy(start)
         end_xy = (d.x, d.y) if d.snap is not None else self.xy(end)
@@ -378,19 +421,25 @@ class Net:
         dest_label: str,
         waypoints: list[tuple[str, float, float]],
     ) -> Route:
-        """Turn legs into a Route with real lengths, times, costs and geometry."""
-        arcs = np.asarray([a for leg in legs for a, _f0, _f1 in leg.pieces], dtype=np.int64)
-        frac = np.asarray([f1 - f0 for leg in legs for _a, f0, f1 in leg.pieces])
+        """Turn legs into a Route with real lengths, times, costs and geometry (on arrays)."""
+        arcs, f0, f1 = _pieces_arrays(legs)
+        frac = f1 - f0
         keep = frac > 0
         arcs, frac = arcs[keep], frac[keep]
         seg_len = frac * self.weight("length", avoid=False)[arcs]
-        by_kind: dict[str, float] = {}
-        for kind, km in zip(self.csr.kind_of(arcs).tolist(), (seg_len / 1000.0).tolist(), strict=True):
-            by_kind[kind] = by_kind.get(kind, 0.0) + km
-        edge_m: dict[tuple[int, int, int], float] = {}
-        for a, metres in zip(arcs.tolist(), seg_len.tolist(), strict=True):
-            ckey, _ = self.canonical(a)
-            edge_m[ckey] = edge_m.get(ckey, 0.0) + metres
+        codes = self.csr.arc_kind[arcs].astype(np.int64)
+        km = np.bincount(codes, weights=seg_len / 1000.0, minlength=len(self.csr.kinds))
+        by_kind = {self.csr.kinds[c]: float(km[c]) for c in _first_seen(codes).tolist()}
+        canon, _ = self.canonical_arcs(arcs)
+        edges, first, inv = np.unique(canon, return_index=True, return_inverse=True)
+        per_edge = np.bincount(inv, weights=seg_len, minlength=len(edges))
+        order = np.argsort(first)  # edges in the order the route rides them first
+        edge_m = {
+            (int(u), int(v), int(k)): float(m)
+            for (u, v, k), m in zip(
+                self.edge_keys(edges[order]).tolist(), per_edge[order].tolist(), strict=True
+            )
+        }
         line = LineString(self._coords(legs))
         lonlat = transform_coords(self.G, np.asarray(line.coords))
         return Route(
@@ -410,40 +459,52 @@ class Net:
             crs=self.csr.crs,
         )
 
-    def _coords(self, legs: Sequence[Leg]) -> list[tuple[float, float]]:
+    def _coords(self, legs: Sequence[Leg]) -> np.ndarray:
         """The route line: the pieces' geometries end to end, no repeated point."""
         geoms = arc_geometries(self.G)
-        coords: list[tuple[float, float]] = []
+        parts: list[np.ndarray] = []
         for leg in legs:
-            if not coords or coords[-1] != leg.start_xy:
-                coords.append(leg.start_xy)
+            parts.append(np.asarray([leg.start_xy], dtype=np.float64))
+            run: list[int] = []  # whole arcs in a row: their coordinates in one call
             for a, f0, f1 in leg.pieces:
                 if f1 - f0 <= 0:
                     continue
-                for c in sub_line(geoms[a], f0, f1):
-                    if coords[-1] != c:
-                        coords.append(c)
-            if coords[-1] != leg.end_xy:
-                coords.append(leg.end_xy)
-        if len(coords) == 1:
-            coords.append(coords[0])
-        return coords
+                if f0 <= 0.0 and f1 >= 1.0:
+                    run.append(a)
+                    continue
+                if run:
+                    parts.append(shapely.get_coordinates(geoms[run]))
+                    run = []
+                parts.append(np.asarray(sub_line(geoms[a], f0, f1), dtype=np.float64))
+            if run:
+                parts.append(shapely.get_coordinates(geoms[run]))
+            parts.append(np.asarray([leg.end_xy], dtype=np.float64))
+        coords = np.concatenate([p.reshape(-1, 2) for p in parts])
+        same = np.all(coords[1:] == coords[:-1], axis=1)
+        coords = coords[np.concatenate([[True], ~same])]
+        return coords if len(coords) > 1 else np.concatenate([coords, coords])
 
     def _nodes(self, legs: Sequence[Leg]) -> list[int]:
         """Network nodes passed through, in order."""
         ids = self.csr.node_ids
-        nodes: list[int] = []
+        seq: list[np.ndarray] = []
         for leg in legs:
-            for a, f0, f1 in leg.pieces:
-                if f1 - f0 <= 0:
-                    continue
-                if f0 == 0.0:
-                    _append_node(nodes, int(ids[self.tail(a)]))
-                if f1 == 1.0:
-                    _append_node(nodes, int(ids[self.indices[a]]))
-            if not leg.pieces and leg.end_node >= 0:  # zero-length leg at a node
-                _append_node(nodes, int(ids[leg.end_node]))
-        return nodes
+            if not leg.pieces:
+                if leg.end_node >= 0:  # zero-length leg at a node
+                    seq.append(ids[[leg.end_node]])
+                continue
+            arcs, f0, f1 = _pieces_arrays([leg])
+            ok = f1 - f0 > 0
+            tails = np.searchsorted(self.indptr, arcs, side="right") - 1
+            ends = np.column_stack((ids[tails], ids[self.indices[arcs]])).ravel()
+            take = np.column_stack((ok & (f0 == 0.0), ok & (f1 == 1.0))).ravel()
+            seq.append(ends[take])
+        if not seq:
+            return []
+        nodes = np.concatenate(seq)
+        keep = np.ones(len(nodes), dtype=bool)
+        keep[1:] = nodes[1:] != nodes[:-1]
+        return [int(v) for v in nodes[keep].tolist()]
 
     def waypoint(self, label: str, xy: tuple[float, float]) -> tuple[str, float, float]:
         lon, lat = to_lonlat(self.G, *xy)
@@ -467,9 +528,19 @@ class Net:
         )
 
 
-def _append_node(nodes: list[int], node: int) -> None:
-    if not nodes or nodes[-1] != node:
-        nodes.append(node)
+def _pieces_arrays(legs: Sequence[Leg]) -> tuple[IntArray, FloatArray, FloatArray]:
+    """The pieces of `legs`, in order, as (arcs, f0, f1) arrays."""
+    pieces = [p for leg in legs for p in leg.pieces]
+    if not pieces:
+        return np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
+    arr = np.asarray(pieces, dtype=np.float64)
+    return arr[:, 0].astype(np.int64), arr[:, 1], arr[:, 2]
+
+
+def _first_seen(values: IntArray) -> IntArray:
+    """The distinct values of `values`, in order of first appearance."""
+    _, first = np.unique(values, return_index=True)
+    return values[np.sort(first)]
 
 
 def is_point(obj: Any) -> bool:  # noqa: ANN401
@@ -483,9 +554,10 @@ def is_point(obj: Any) -> bool:  # noqa: ANN401
 
 
 def is_place_row(obj: Any) -> bool:  # noqa: ANN401
-    import pandas as pd  # noqa: PLC0415
-
-    return isinstance(obj, (pd.Series, dict)) and "access_nodes" in obj
+    """Tell whether `obj` is a place row (a dict or pandas Series with ``access_nodes``)."""
+    pd = sys.modules.get("pandas")  # no Series can exist before pandas is imported
+    series = pd is not None and isinstance(obj, pd.Series)
+    return (series or isinstance(obj, dict)) and "access_nodes" in obj
 
 
 def overlap(a: Route, b: Route) -> float:
@@ -496,6 +568,56 @@ def overlap(a: Route, b: Route) -> float:
     return shared / a.length_m
 
 
+@dataclass(frozen=True, eq=False)
+class ArcIndex:
+    """Per-arc arrays routing derives once per graph (cached on `G` by :func:`arc_index`).
+
+    Attributes
+    ----------
+    tails
+        int64[m] tail node index of each arc.
+    twin
+        int64[m] the reverse arc ``v -> u`` with the same key (a self-loop is its own).
+    """
+
+    tails: IntArray
+    twin: IntArray
+
+
+def arc_index(G: nx.MultiDiGraph) -> ArcIndex:
+    """Return the :class:`ArcIndex` of ``csr_of(G)``, built once per graph (O(m) numpy)."""
+
+    def build() -> ArcIndex:
+        csr = csr_of(G)
+        tails = csr.tails
+        return ArcIndex(tails=tails, twin=_twin_arcs(csr.indptr, tails, csr.indices, csr.arc_key))
+
+    return _graph.cached(G, ("routing", "arc_index"), build)
+
+
+def _twin_arcs(
+    indptr: IntArray, tails: IntArray, heads: IntArray, keys: npt.NDArray[np.int32]
+) -> IntArray:
+    """The reverse arc of each arc of a CSR graph (arcs sorted by tail, head, key)."""
+    n, m = len(indptr) - 1, len(heads)
+    if m == 0:
+        return np.zeros(0, dtype=np.int64)
+    k = keys.astype(np.int64)
+    span = int(k.max()) + 1
+    if n * n * span < 2**62:  # one int64 code per arc, ascending in CSR order
+        code = (tails * n + heads) * span + k
+        twin = np.searchsorted(code, (heads * n + tails) * span + k)
+        twin = np.minimum(twin, m - 1)
+        found = code[twin] == (heads * n + tails) * span + k
+    else:
+        twin = np.empty(m, dtype=np.int64)
+        twin[np.lexsort((k, heads, tails))] = np.lexsort((k, tails, heads))
+        found = (tails[twin] == heads) & (heads[twin] == tails) & (k[twin] == k)
+    if not found.all():  # pragma: no cover - the graph contract stores every edge both ways
+        missing = int((~found).sum())
+        msg = f"{missing} arcs have no reverse arc; the graph must store every edge both ways"
+        raise ValidationError(msg)
+    return twin.astype(np.int64)
 
 
 def edge_index(G: nx.MultiDiGraph, *, exclude_connectors: bool = False) -> EdgeIndex:

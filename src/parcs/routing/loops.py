@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from parcs._kernels.dijkstra import dijkstra
+from parcs import graph as _graph
 from parcs._log import logger
 from parcs._validate import check_count, check_positive
 from parcs.errors import LoopError, ValidationError
@@ -50,7 +50,6 @@ _NO_MASK = np.empty(0, dtype=np.bool_)
 _NO_TARGETS = np.empty(0, dtype=np.int64)
 _DISTINCT_OVERLAP = 0.7
 _PLACE_STARTS = 4
-
 
 
 def round_trip(
@@ -181,6 +180,8 @@ class _Search:
 
     def run(self, start_ep: Endpoint, *, n: int, seed: int, tries: int) -> None:
         """Search loops from one start node."""
+        from parcs._kernels.dijkstra import dijkstra  # noqa: PLC0415 - loads numba
+
         net, w_len = self.net, self.w_len
         src, off = net.offsets(start_ep, w_len, as_origin=True)
         dist0, _ = dijkstra(
@@ -269,11 +270,7 @@ def _start_nodes(
     They lie in the largest connected part of the network among the place's access nodes,
     on a cycle when possible, and are spread over the (Hilbert-ordered) node indexes.
     """
-    from parcs._kernels.components import connected_components  # noqa: PLC0415
-
-    usable = np.isfinite(w)
-    indices = np.where(usable, net.indices, net.tails)  # drop unusable arcs as self-loops
-    labels = connected_components(net.indptr, np.ascontiguousarray(indices), net.tails, net.n)
+    labels = _component_labels(net, w)
     sizes = np.bincount(labels)
     best = nodes[sizes[labels[nodes]] == sizes[labels[nodes]].max()]
     if on_cycle[best].any():
@@ -281,9 +278,6 @@ def _start_nodes(
     best = np.sort(best)
     picks = np.unique(np.linspace(0, len(best) - 1, min(k, len(best))).round().astype(np.int64))
     return [int(i) for i in best[picks]]
-
-
-
 
 
 @dataclass
@@ -299,41 +293,46 @@ class LoopCandidate:
     metres: FloatArray  # metres ridden on each of `edges`
 
 
-def _edge_ids(net: Net) -> IntArray:
-    """Return a canonical undirected edge id per arc (both directions share it)."""
-    t, h, k = net.tails, net.indices, np.asarray(net.csr.arc_key, dtype=np.int64)
-    lo, hi = np.minimum(t, h), np.maximum(t, h)
-    order = np.lexsort((k, hi, lo))
-    keys = np.column_stack([lo, hi, k])[order]
-    new = np.ones(len(order), dtype=bool)
-    if len(order) > 1:
-        new[1:] = np.any(keys[1:] != keys[:-1], axis=1)
-    ids_sorted = np.cumsum(new) - 1
-    eid = np.empty(len(order), dtype=np.int64)
-    eid[order] = ids_sorted
-    return eid
+def _usable_key(net: Net) -> tuple[str, bool]:
+    return ("routing", net.avoid_connectors)
 
 
 def _cycle_nodes(net: Net, w: FloatArray) -> npt.NDArray[np.bool_]:
     """Mark the nodes that touch an edge lying on a cycle (not a bridge) of the usable network.
 
     Via points are drawn among them: a via on a dead-end spur forces riding the spur twice.
+    One O(n + m) kernel (``components.cycle_nodes``), cached on the graph per usable-arc set
+    (which depends only on `avoid_connectors`: `w` is the length weight).
     """
-    import networkx as nx  # noqa: PLC0415
 
-    ok = np.isfinite(w) & (net.tails != net.indices)
-    t, h = net.tails[ok], net.indices[ok]
-    lo, hi = np.minimum(t, h), np.maximum(t, h)
-    pairs, counts = np.unique(np.column_stack([lo, hi]), axis=0, return_counts=True)
-    H = nx.Graph()
-    H.add_edges_from(map(tuple, pairs.tolist()))
-    bridges = {(min(a, b), max(a, b)) for a, b in nx.bridges(H)}
-    mark = np.zeros(net.n, dtype=bool)
-    for (a, b), c in zip(pairs.tolist(), counts.tolist(), strict=True):
-        # a pair stored as 2 arcs is one undirected edge; more arcs mean parallel edges (a cycle)
-        if (a, b) not in bridges or c > 2:  # noqa: PLR2004
-            mark[a] = mark[b] = True
-    return mark
+    def build() -> npt.NDArray[np.bool_]:
+        from parcs._kernels.components import cycle_nodes  # noqa: PLC0415 - loads numba
+
+        return cycle_nodes(net.indptr, net.indices, np.ascontiguousarray(np.isfinite(w)))
+
+    return _graph.cached(net.G, ("cycle_nodes", *_usable_key(net)), build)
+
+
+def _component_labels(net: Net, w: FloatArray) -> IntArray:
+    """Connected-component labels of the usable network (cached like :func:`_cycle_nodes`)."""
+
+    def build() -> IntArray:
+        from parcs._kernels.components import connected_components  # noqa: PLC0415
+
+        usable = np.isfinite(w)
+        indices = np.where(usable, net.indices, net.tails)  # drop unusable arcs as self-loops
+        return connected_components(net.indptr, np.ascontiguousarray(indices), net.tails, net.n)
+
+    return _graph.cached(net.G, ("components", *_usable_key(net)), build)
+
+
+def _edge_ids(net: Net) -> IntArray:
+    """Return an undirected edge id per arc: its edge's canonical arc (cached on the graph)."""
+
+    def build() -> IntArray:
+        return net.canonical_arcs(np.arange(net.csr.n_arcs, dtype=np.int64))[0]
+
+    return _graph.cached(net.G, ("routing", "edge_ids"), build)
 
 
 def _find_loops(  # noqa: C901, PLR0912, PLR0915
@@ -363,9 +362,10 @@ def _find_loops(  # noqa: C901, PLR0912, PLR0915
     w_len = net.weight("length")
     w_cost = net.weight("cost")
     eid = _edge_ids(net)
-    n_edges = int(eid.max()) + 1 if len(eid) else 0
-    edge_len = np.zeros(n_edges)
-    np.maximum.at(edge_len, eid, np.where(np.isfinite(w_len), w_len, 0.0))
+    finite_len = np.where(np.isfinite(w_len), w_len, 0.0)
+    edge_len = np.zeros(len(eid))  # indexed by edge id (= the edge's canonical arc)
+    edge_len[eid] = np.maximum(finite_len, finite_len[net.twin])
+    scratch = w_cost.copy()  # penalised in place by each candidate, then restored
     cx = np.asarray(net.csr.x)[reachable]
     cy = np.asarray(net.csr.y)[reachable]
     sx, sy = ep.x, ep.y
@@ -423,7 +423,8 @@ def _find_loops(  # noqa: C901, PLR0912, PLR0915
                 node = int(reachable[j])
                 if (not vias or vias[-1] != node) and node not in ep.nodes:
                     vias.append(node)
-            cand = _evaluate(net, ep, vias, w_cost, w_len, eid, edge_len) if vias else None
+            weights = (w_cost, scratch)
+            cand = _evaluate(net, ep, vias, weights, w_len, eid, edge_len) if vias else None
             if cand is None:
                 break
             if cand.length_m > 0 and cand.repeat <= max_repeat and cand.length_m > longest[0]:
@@ -450,27 +451,39 @@ def _evaluate(  # noqa: PLR0917
     net: Net,
     ep: Endpoint,
     vias: list[int],
-    w_cost: FloatArray,
+    weights: tuple[FloatArray, FloatArray],
     w_len: FloatArray,
     eid: IntArray,
     edge_len: FloatArray,
 ) -> LoopCandidate | None:
-    """Chain the legs through `vias` with reuse penalties; None if a leg is impossible."""
-    w = w_cost.copy()
+    """Chain the legs through `vias` with reuse penalties; None if a leg is impossible.
+
+    `weights` is ``(cost, scratch)``: `scratch` equals `cost` on entry and on return; the
+    legs run on it with every arc of an edge already used (both directions) costing
+    ``_REUSE_PENALTY`` times more for the following legs.
+    """
+    w_cost, w = weights
     legs: list[Leg] = []
     points = [
         ep,
         *(net.node_endpoint(v, f"via {c}") for v, c in zip(vias, "ABCDEFG", strict=False)),
         ep,
     ]
-    for o, d in itertools.pairwise(points):
-        leg, _ = net.search(o, d, w)
-        if leg is None:
-            return None
-        legs.append(leg)
-        arcs = np.asarray([a for a, _f0, _f1 in leg.pieces], dtype=np.int64)
-        if len(arcs):
-            w[np.isin(eid, eid[arcs])] *= _REUSE_PENALTY
+    touched: list[IntArray] = []
+    try:
+        for o, d in itertools.pairwise(points):
+            leg, _ = net.search(o, d, w)
+            if leg is None:
+                return None
+            legs.append(leg)
+            arcs = np.asarray([a for a, _f0, _f1 in leg.pieces], dtype=np.int64)
+            if len(arcs):
+                hit = np.unique(np.concatenate([arcs, net.twin[arcs]]))
+                w[hit] *= _REUSE_PENALTY
+                touched.append(hit)
+    finally:
+        for hit in touched:
+            w[hit] = w_cost[hit]
     arcs = np.asarray([a for leg in legs for a, _f0, _f1 in leg.pieces], dtype=np.int64)
     frac = np.asarray([f1 - f0 for leg in legs for _a, f0, f1 in leg.pieces], dtype=np.float64)
     if len(arcs) == 0:

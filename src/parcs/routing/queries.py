@@ -21,21 +21,19 @@ Routes optimise the profile *cost* (``est_length × multiplier[kind]``, see
 from __future__ import annotations
 
 import math
+import sys
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import shapely
-from shapely.geometry import LineString
 
-from parcs._kernels.dijkstra import dijkstra
-from parcs._kernels.many import many_to_many
 from parcs._log import logger
 from parcs._validate import check_count, check_number, check_positive
 from parcs.csr import arc_geometries
 from parcs.errors import ValidationError
-from parcs.routing._net import Net, is_point, overlap
-from parcs.routing._snap import sub_line
+from parcs.routing._area import reach_polygon, sub_lines
+from parcs.routing._net import Endpoint, Net, is_point, overlap
 from parcs.routing.results import Isochrone, Route
 
 if TYPE_CHECKING:
@@ -46,7 +44,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from parcs.profiles import Profile
-    from parcs.routing._net import Endpoint, Piece
+    from parcs.routing._net import Piece
 
 __all__ = ["MAX_ALTERNATIVES", "MAX_VIAS", "alternatives", "distance_matrix", "isochrone", "route"]
 
@@ -56,6 +54,7 @@ MAX_VIAS = 50
 MAX_ALTERNATIVES = 10
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 _NO_MASK = np.empty(0, dtype=np.bool_)
 _NO_TARGETS = np.empty(0, dtype=np.int64)
@@ -144,29 +143,61 @@ def _vias(via: Any) -> list[Any]:  # noqa: ANN401
     return vias
 
 
-def _locations(G: nx.MultiDiGraph, items: Any) -> list[Any]:  # noqa: ANN401
-    """Expand a GeoDataFrame of places into place rows; pass other sequences through."""
-    import pandas as pd  # noqa: PLC0415
-
-    if isinstance(items, pd.DataFrame):
+def _endpoints(net: Net, items: Any, what: str) -> list[Endpoint]:  # noqa: ANN401
+    """Resolve a sequence of locations, or every row of a GeoDataFrame of places."""
+    pd = sys.modules.get("pandas")  # a DataFrame cannot exist before pandas is imported
+    if pd is not None and isinstance(items, pd.DataFrame):
         if "access_nodes" not in items.columns:
             msg = (
-                "a GeoDataFrame of locations needs an `access_nodes` column (use "
-                "parcs.places(G)); got columns "
-                f"{list(items.columns)}"
+                f"a GeoDataFrame of locations needs an `access_nodes` column (use "
+                f"parcs.places(G)); got columns {list(items.columns)}"
             )
             raise ValidationError(msg)
-        rows = []
-        for idx, row in items.iterrows():
-            r = row.copy()
-            if "name" not in r or not isinstance(r["name"], str) or not r["name"]:
-                r["name"] = str(idx)
-            rows.append(r)
-        return rows
-    if isinstance(items, str):
-        return [items]
-    _ = G
-    return list(items)
+        n = len(items)
+        names = items["name"].tolist() if "name" in items.columns else [None] * n
+        has_dist = "access_dist_m" in items.columns
+        dists = items["access_dist_m"].tolist() if has_dist else [math.nan] * n
+        return [
+            net.place_endpoint(
+                name if isinstance(name, str) and name else str(idx), access, dist, f"{what}[{i}]"
+            )
+            for i, (idx, name, access, dist) in enumerate(
+                zip(items.index, names, items["access_nodes"].tolist(), dists, strict=True)
+            )
+        ]
+    locations = [items] if isinstance(items, str) else list(items)
+    return [net.resolve(loc, f"{what}[{i}]") for i, loc in enumerate(locations)]
+
+
+def _groups(
+    net: Net, eps: Sequence[Endpoint], w: FloatArray, *, as_origin: bool
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """The search nodes and offsets of every endpoint as ``(ptr, nodes, offsets)`` arrays."""
+    nodes, offs = [], []
+    for ep in eps:
+        n, o = net.offsets(ep, w, as_origin=as_origin)
+        nodes.append(np.asarray(n, dtype=np.int64))
+        offs.append(np.asarray(o, dtype=np.float64))
+    sizes = np.asarray([len(n) for n in nodes], dtype=np.int64)
+    ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    flat_nodes = np.concatenate(nodes) if nodes else _NO_TARGETS
+    flat_offs = np.concatenate(offs) if offs else np.zeros(0)
+    return ptr, np.ascontiguousarray(flat_nodes, dtype=np.int64), np.ascontiguousarray(flat_offs)
+
+
+def _direct_pairs(
+    net: Net, o_eps: Sequence[Endpoint], d_eps: Sequence[Endpoint], w: FloatArray, out: FloatArray
+) -> None:
+    """Two points snapped on the same edge may be joined directly along it (in place)."""
+    on_edge: dict[tuple[int, int, int], list[int]] = {}
+    for j, d in enumerate(d_eps):
+        if d.snap is not None:
+            on_edge.setdefault((d.snap.u, d.snap.v, d.snap.key), []).append(j)
+    for i, o in enumerate(o_eps):
+        if o.snap is None:
+            continue
+        for j in on_edge.get((o.snap.u, o.snap.v, o.snap.key), ()):
+            out[i, j] = min(out[i, j], net.direct(o, d_eps[j], w)[0])
 
 
 def distance_matrix(
@@ -216,31 +247,25 @@ def distance_matrix(
         raise ValidationError(msg)
     net = Net(G, profile=profile, avoid_connectors=avoid_connectors, max_snap_m=max_snap_m)
     w = net.weight(weight)
-    o_eps = [net.resolve(o, f"origins[{i}]") for i, o in enumerate(_locations(G, origins))]
-    d_eps = [
-        net.resolve(d, f"destinations[{j}]") for j, d in enumerate(_locations(G, destinations))
-    ]
-    o_off = [net.offsets(e, w, as_origin=True) for e in o_eps]
-    d_off = [net.offsets(e, w, as_origin=False) for e in d_eps]
-    src_all = np.unique(np.concatenate([n for n, _ in o_off] or [_NO_TARGETS])).astype(np.int64)
-    tgt_all = np.unique(np.concatenate([n for n, _ in d_off] or [_NO_TARGETS])).astype(np.int64)
-    out = np.full((len(o_eps), len(d_eps)), math.inf)
-    if len(src_all) and len(tgt_all):
-        D = many_to_many(net.indptr, net.indices, w, src_all, tgt_all, math.inf)
-        cols = np.concatenate([np.searchsorted(tgt_all, t) for t, _ in d_off])
-        t_offs = np.concatenate([o for _, o in d_off])
-        starts = np.cumsum([0] + [len(t) for t, _ in d_off[:-1]])
-        for i, (nodes, off) in enumerate(o_off):
-            rows = np.searchsorted(src_all, nodes)
-            best_to_t = np.min(D[rows, :] + off[:, None], axis=0)
-            out[i, :] = np.minimum.reduceat(best_to_t[cols] + t_offs, starts)
-        # two points on the same edge may be joined directly along it
-        for i, o_ep in enumerate(o_eps):
-            if o_ep.snap is None:
-                continue
-            for j, d_ep in enumerate(d_eps):
-                if d_ep.snap is not None:
-                    out[i, j] = min(out[i, j], net.direct(o_ep, d_ep, w)[0])
+    o_eps = _endpoints(net, origins, "origins")
+    d_eps = _endpoints(net, destinations, "destinations")
+    import numba  # noqa: PLC0415 - loaded by the kernel anyway
+
+    from parcs._kernels.many import group_distances  # noqa: PLC0415
+
+    chunk = numba.set_parallel_chunksize(1)  # origins scheduled one at a time (dynamic)
+    try:
+        out = group_distances(
+            net.indptr,
+            net.indices,
+            w,
+            *_groups(net, o_eps, w, as_origin=True),
+            *_groups(net, d_eps, w, as_origin=False),
+            math.inf,
+        )
+    finally:
+        numba.set_parallel_chunksize(chunk)
+    _direct_pairs(net, o_eps, d_eps, w, out)
     return pd.DataFrame(out, index=[e.label for e in o_eps], columns=[e.label for e in d_eps])
 
 
@@ -298,6 +323,8 @@ def isochrone(
     w = net.weight("time" if max_s is not None else "length")
     ep = net.resolve(orig, "orig")
     src, off = net.offsets(ep, w, as_origin=True)
+    from parcs._kernels.dijkstra import dijkstra  # noqa: PLC0415 - loads numba
+
     dist, _ = dijkstra(
         net.indptr,
         net.indices,
@@ -308,11 +335,9 @@ def isochrone(
         limit,
         _NO_MASK,
     )
-    edges = _reached_pieces(net, _reached_intervals(net, ep, w, dist, limit))
+    edges = _reached_pieces(net, *_reached_intervals(net, ep, w, dist, limit))
     if len(edges):
-        # simplified to buffer_m / 20 first: buffering the raw lines is ~10x slower
-        lines = shapely.MultiLineString(list(edges.geometry)).simplify(buffer / 20.0)
-        polygon = lines.buffer(buffer, quad_segs=4)
+        polygon = reach_polygon(edges.geometry.to_numpy(), buffer)
     else:
         polygon = shapely.Point(ep.x, ep.y).buffer(buffer)
     return Isochrone(
@@ -327,80 +352,92 @@ def isochrone(
     )
 
 
-# arc (in the canonical u <= v orientation) -> reached (lo, hi) fractions of its geometry
-_Intervals = dict[int, list[tuple[float, float]]]
-
-
 def _reached_intervals(
     net: Net, ep: Endpoint, w: FloatArray, dist: FloatArray, limit: float
-) -> _Intervals:
-    """The reached part of every arc, as fractions of the canonical arc of its edge."""
-    intervals: _Intervals = {}
-    canonical = net.canonical_arc
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """The reached part of every arc, merged per edge: ``(canonical arc, lo, hi)`` arrays.
 
-    def add(a: int, r: float, start: float = 0.0) -> None:
-        """Arc `a` reached on its own geometry from `start` over a fraction `r`."""
-        c, rev = canonical(a)
-        lo, hi = start, min(1.0, start + r)
-        if rev:
-            lo, hi = 1.0 - hi, 1.0 - lo
-        if hi > lo:
-            intervals.setdefault(c, []).append((lo, hi))
-
-    for t in np.flatnonzero(np.isfinite(dist)).tolist():
-        budget = limit - dist[t]
-        for a in range(int(net.indptr[t]), int(net.indptr[t + 1])):
-            wa = float(w[a])
-            if math.isfinite(wa):
-                add(a, 1.0 if wa <= budget else budget / wa)
+    Fractions are of the canonical arc (``u <= v`` by node id) of each edge. From a node
+    reached at ``dist[t]``, arc ``a`` is reached over ``min(1, (limit - dist[t]) / w[a])``
+    of its length; a snapped origin also reaches its own edge from the snapped point both
+    ways. Intervals of one edge that overlap or touch (within 1e-12) are merged.
+    """
+    t = np.flatnonzero(np.isfinite(dist))
+    counts = net.indptr[t + 1] - net.indptr[t]
+    first = np.cumsum(counts) - counts  # arcs of node t[i]: indptr[t[i]] + 0..counts[i]-1
+    arcs = np.repeat(net.indptr[t] - first, counts) + np.arange(int(counts.sum()))
+    budget = np.repeat(limit - dist[t], counts)
+    wa = w[arcs]
+    start = np.zeros(len(arcs))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(wa <= budget, 1.0, budget / wa)
+    ok = np.isfinite(wa)
+    arcs, start, r = arcs[ok], start[ok], r[ok]
     if ep.snap is not None:  # the start edge, from the snapped point both ways
         f = ep.snap.fraction
-        a_uv, a_vu = ep.arcs
-        if a_uv >= 0 and math.isfinite(w[a_uv]) and w[a_uv] > 0:
-            add(a_uv, limit / float(w[a_uv]), f)
-        if a_vu >= 0 and math.isfinite(w[a_vu]) and w[a_vu] > 0:
-            add(a_vu, limit / float(w[a_vu]), 1.0 - f)
-    return intervals
+        extra = [
+            (a, s, limit / float(w[a]))
+            for a, s in zip(ep.arcs, (f, 1.0 - f), strict=True)
+            if a >= 0 and math.isfinite(w[a]) and w[a] > 0
+        ]
+        if extra:
+            more = np.asarray(extra, dtype=np.float64)
+            arcs = np.concatenate([arcs, more[:, 0].astype(np.int64)])
+            start = np.concatenate([start, more[:, 1]])
+            r = np.concatenate([r, more[:, 2]])
+    lo, hi = start, np.minimum(1.0, start + r)
+    canon, rev = net.canonical_arcs(arcs)
+    lo, hi = np.where(rev, 1.0 - hi, lo), np.where(rev, 1.0 - lo, hi)
+    keep = hi > lo
+    return _merge(canon[keep], lo[keep], hi[keep])
 
 
-def _reached_pieces(net: Net, intervals: _Intervals) -> gpd.GeoDataFrame:
-    """The reached edge pieces as a GeoDataFrame (one row per merged interval)."""
+def _merge(
+    edge: IntArray, lo: FloatArray, hi: FloatArray
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Merge the intervals of each edge that overlap or touch (within 1e-12), on arrays."""
+    order = np.lexsort((hi, lo, edge))
+    edge, lo, hi = edge[order], lo[order], hi[order]
+    n = len(edge)
+    first = np.ones(n, dtype=bool)
+    first[1:] = edge[1:] != edge[:-1]
+    group_start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    pos = np.arange(n) - group_start
+    reach = hi.copy()  # running max of hi within each edge, in sorted order
+    for k in range(1, int(pos.max()) + 1 if n else 0):
+        at = np.flatnonzero(pos == k)
+        reach[at] = np.maximum(reach[at], reach[at - 1])
+    new = first.copy()
+    new[1:] |= lo[1:] > reach[:-1] + 1e-12
+    starts = np.flatnonzero(new)
+    if n == 0:
+        return edge, lo, hi
+    return edge[starts], lo[starts], np.maximum.reduceat(hi, starts)
+
+
+def _reached_pieces(net: Net, canon: IntArray, lo: FloatArray, hi: FloatArray) -> gpd.GeoDataFrame:
+    """The reached edge pieces as a GeoDataFrame (one row per merged interval, by edge)."""
     import geopandas as gpd  # noqa: PLC0415
 
-    geoms_of = arc_geometries(net.G)
+    lines = arc_geometries(net.G)[canon]
+    whole = (lo <= 0.0) & (hi >= 1.0)
+    geoms = lines.copy()
+    part = np.flatnonzero(~whole)
+    geoms[part] = sub_lines(lines[part], lo[part], hi[part])
+    ok = shapely.length(geoms) > 0  # None (a line of length 0) gives NaN: dropped
+    canon, lo, hi, geoms = canon[ok], lo[ok], hi[ok], geoms[ok]
+    keys = net.edge_keys(canon)
     w_len = net.weight("length", avoid=False)
-    rows = []
-    geoms = []
-    for a, ivs in intervals.items():
-        (u, v, k), _ = net.canonical(a)
-        line = geoms_of[a]
-        for lo, hi in _merge(ivs):
-            coords = sub_line(line, lo, hi)
-            if len(coords) < 2 or LineString(coords).length <= 0:  # noqa: PLR2004
-                continue
-            rows.append(
-                {
-                    "u": u,
-                    "v": v,
-                    "key": k,
-                    "kind": str(net.csr.kinds[int(net.csr.arc_kind[a])]),
-                    "reached_fraction": hi - lo,
-                    "length_m": (hi - lo) * float(w_len[a]),
-                }
-            )
-            geoms.append(LineString(coords))
+    data = {
+        "u": keys[:, 0],
+        "v": keys[:, 1],
+        "key": keys[:, 2],
+        "kind": np.asarray(net.csr.kinds, dtype=object)[net.csr.arc_kind[canon].astype(np.int64)],
+        "reached_fraction": hi - lo,
+        "length_m": (hi - lo) * w_len[canon],
+    }
     columns = ["u", "v", "key", "kind", "reached_fraction", "length_m"]
-    return gpd.GeoDataFrame(rows, columns=columns, geometry=geoms, crs=net.csr.crs)
-
-
-def _merge(ivs: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    out: list[tuple[float, float]] = []
-    for lo, hi in sorted(ivs):
-        if out and lo <= out[-1][1] + 1e-12:
-            out[-1] = (out[-1][0], max(out[-1][1], hi))
-        else:
-            out.append((lo, hi))
-    return out
+    return gpd.GeoDataFrame(data, columns=columns, geometry=list(geoms), crs=net.csr.crs)
 
 
 def alternatives(
@@ -494,12 +531,11 @@ def alternatives(
 
 
 def _penalise(net: Net, w: FloatArray, pieces: Sequence[Piece], factor: float) -> None:
-    """Multiply the weight of every arc of `pieces`, both directions, by `factor` (in place)."""
-    for a, _f0, _f1 in pieces:
-        w[a] *= factor
-        u_idx, v_idx = net.tail(a), int(net.indices[a])
-        rev = net.find_arc(v_idx, u_idx, int(net.csr.arc_key[a]))
-        if rev >= 0:
-            w[rev] *= factor
+    """Multiply the weight of every arc of `pieces`, both directions, by `factor` (in place).
 
-
+    An arc ridden twice is multiplied twice (``numpy.multiply.at``), as a loop over the
+    pieces would.
+    """
+    arcs = np.asarray([a for a, _f0, _f1 in pieces], dtype=np.int64)
+    np.multiply.at(w, arcs, factor)
+    np.multiply.at(w, net.twin[arcs], factor)
