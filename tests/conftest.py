@@ -18,6 +18,10 @@ from __future__ import annotations
 
 import os
 
+# stderr must hold only what a test expects: numba's one-line compile notice depends on the
+# state of the cache, so it is off in tests (tests/kernels/test_jit.py turns it on to test it)
+os.environ.setdefault("PARCS_COMPILE_NOTICE", "0")
+
 import networkx as nx
 import pytest
 from hypothesis import settings

@@ -138,6 +138,21 @@ def test_nodes_plan_node_abc(capsys):
     assert "`--plan START` 'node:abc': node:ID takes an integer node id" in err
 
 
+def test_an_osm_node_at_latitude_999(tmp_path, capsys):
+    osm = tmp_path / "bad.osm"  # HAND-MADE fixture: two nodes, one impossible, one way
+    osm.write_text(
+        '<?xml version="1.0"?><osm version="0.6">'
+        '<node id="1" lat="999" lon="2.8"/><node id="2" lat="50.4" lon="2.81"/>'
+        '<way id="3"><nd ref="1"/><nd ref="2"/><tag k="highway" v="cycleway"/></way></osm>',
+        encoding="utf-8",
+    )
+    with pytest.raises(parcs.errors.DataError, match="999"):
+        parcs.graph_from_osm(path=osm)
+    err = one_line_error(capsys, ["build", "--osm", str(osm), "--out", str(tmp_path / "g.gpkg")])
+    assert "999" in err
+    assert not list(tmp_path.glob("*.gpkg")) and not list(tmp_path.glob(".*"))
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
