@@ -164,6 +164,29 @@ def test_local_efficiency_of_a_triangle_with_a_tail_hand_made():
     assert m.n_pairs == 6
 
 
+def test_places_under_a_millimetre_apart_are_no_pair_hand_made():
+    """HAND-MADE: two towns 1e-200 m and 0.5 mm apart are the same spot; a third 1 km away.
+
+    Found by the 200-example CI profile: numpy's straight distance was 1.8e-200 where GEOS
+    gives 0, so 1/straight overflowed and E_glob came out 0.0 instead of the pairs' value.
+    """
+    coords = {0: (0, 0), 1: (1000, 0)}
+    G = build_graph(coords, [(0, 1, "cavalier", True, 1)])
+    places = make_places(
+        [
+            ("a", "commune", (0, 0), 0, 100, 0.0, [0]),
+            ("b", "commune", (1.8e-200, 0), 0, 100, 0.0, [0]),
+            ("c", "commune", (0.0005, 0), 0, 100, 0.0, [0]),
+            ("d", "commune", (1000, 0), 0, 100, 0.0, [1]),
+        ]
+    )
+    parcs.attach_places(G, places)
+    m = metrics(G)  # pytest turns numpy's overflow warning into an error
+    assert m.n_pairs == 3  # a-d, b-d, c-d; none of a-b, a-c, b-c
+    assert m.global_efficiency == pytest.approx(1.0)  # each pair's path is straight
+    assert m.directness == pytest.approx(1.0)
+
+
 def test_metrics_table_matches_stepwise_metrics():
     G, places = hand_instance()
     plan = gpd.GeoDataFrame({"u": [1, 0], "v": [2, 3], "length_m": [600.0, 3000.0]})

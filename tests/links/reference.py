@@ -14,6 +14,9 @@ import networkx as nx
 import numpy as np
 import shapely
 
+# the documented rule: pairs of points less than 1 mm apart are the same spot, not a trip
+SAME_SPOT_M = 1e-3
+
 CAP = 15_000.0
 SHARE = 0.25
 SETTLEMENTS = {"commune", "town"}
@@ -169,7 +172,7 @@ def sample_places(G, n, kinds=DEFAULT_KINDS, seed=0):
 # ------------------------------------------------------------------------------------------
 def _pair_sums(pairs):
     """pairs: [(straight, network)] -> directness, E_glob, straightness, n, n_reach."""
-    pairs = [(s, d) for s, d in pairs if s > 0]
+    pairs = [(s, d) for s, d in pairs if s >= SAME_SPOT_M]
     reach = [(s, d) for s, d in pairs if math.isfinite(d)]
     directness = sum(s for s, _ in reach) / sum(d for _, d in reach) if reach else math.nan
     inv_s = sum(1 / s for s, _ in pairs)
@@ -193,7 +196,7 @@ def local_efficiency(L, P):
         num = den = 0.0
         for a, b in itertools.permutations(nb, 2):
             s = P[a].distance(P[b])
-            if s <= 0:
+            if s < SAME_SPOT_M:
                 continue
             den += 1 / s
             d = dist[a].get(b, math.inf)

@@ -19,9 +19,7 @@ from hypothesis import strategies as st
 from parcs._kernels.local import decluster, local_efficiency, pair_distances, place_rows, stop_reach
 from tests.naive import dijkstra, graphs
 
-SETTINGS = settings(
-    deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
-)
+SETTINGS = settings(deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 
 
 def _close(a, b):
@@ -126,7 +124,7 @@ def test_local_efficiency_equals_networkx_subgraphs(g):
         num = den = 0.0
         for a, b in itertools.permutations(nb, 2):
             s = math.hypot(g["x"][a] - g["x"][b], g["y"][a] - g["y"][b])
-            if s > 0:
+            if s >= 1e-3:  # the documented rule: under 1 mm apart is the same spot
                 den += 1 / s
                 d = sub[a].get(b, math.inf)
                 num += 1 / d if 0 < d < math.inf else 0.0
@@ -171,7 +169,16 @@ def test_stop_paths_are_shortest_chains_of_real_arcs(g, data):
     cutoff = data.draw(st.sampled_from([math.inf, 25.0]))
     gp = np.r_[0, np.cumsum([len(t) for t in groups])].astype(np.int64)
     targets = np.asarray([t for ts in groups for t in ts], dtype=np.int64)
-    ptr, arcs = stop_paths(g["indptr"], g["indices"], g["weights"], np.asarray(sources, np.int64), gp, targets, stop, cutoff)
+    ptr, arcs = stop_paths(
+        g["indptr"],
+        g["indices"],
+        g["weights"],
+        np.asarray(sources, np.int64),
+        gp,
+        targets,
+        stop,
+        cutoff,
+    )
     tails = g["tails"]
     for i, s in enumerate(sources):
         ref = dijkstra(g["indptr"], g["indices"], g["weights"], [s], cutoff=cutoff, stop_mask=stop)

@@ -38,6 +38,11 @@ from parcs._kernels.dijkstra import (
     search_all_heap,
 )
 
+
+#: Pairs of points closer than this (straight, in metres) are the same spot, not a trip:
+#: they are left out of every pair indicator (1/straight would blow up on float noise).
+MIN_STRAIGHT_M = 1e-3
+
 __all__ = [
     "bounded_search",
     "decluster",
@@ -400,7 +405,7 @@ def _neighbour_efficiency(indptr, indices, weights, x, y, u, nb, d):
             if a == b:
                 continue
             straight = np.hypot(x[nb[a]] - x[nb[b]], y[nb[a]] - y[nb[b]])
-            if straight <= 0:
+            if straight < MIN_STRAIGHT_M:
                 continue
             den += 1.0 / straight
             if d[a, b] < np.inf and d[a, b] > 0:
@@ -416,8 +421,8 @@ def local_efficiency(indptr, indices, weights, x, y):
     For node ``u`` with neighbour set ``N`` (distinct heads of its arcs, ``u`` excluded), the
     subgraph induced by ``N`` (arcs between neighbours only, the shortest of parallel arcs)
     has efficiency ``Σ_{a≠b} 1/d(a,b) ÷ Σ_{a≠b} 1/straight(a,b)`` over the ordered pairs of
-    ``N`` with ``straight > 0`` (unreachable pairs add 0), and 0 when no pair has
-    ``straight > 0`` (fewer than two neighbours).
+    ``N`` at least :data:`MIN_STRAIGHT_M` apart (unreachable pairs add 0), and 0 when no
+    pair is (fewer than two neighbours).
 
     Returns
     -------

@@ -13,7 +13,7 @@ Pairs
     node (``parcs.links._built.place_access``); ``straight`` = distance between the two
     geometries. ``pairs="nodes"``: the nodes of the layer (nodes with at least one layer
     edge), ``straight`` = Euclidean distance. Each unordered pair once; pairs with
-    ``straight = 0`` (touching places, coincident nodes) are left out. A graph without places
+    ``straight`` under 1 mm (touching places, coincident nodes) are left out. A graph without places
     falls back to ``pairs="nodes"`` on a seeded sample (``sample`` nodes, 200 by default).
 ``length_km``
     Total length of the layer's edges (each two-way edge once) plus any ``extra_edges``.
@@ -37,7 +37,7 @@ Pairs
     Mean of ``straight / network`` over all pairs, unreachable ones counting 0 (mean
     straightness, Vragović et al. 2005; what parcs called "efficiency" before).
 ``n_pairs``, ``n_reachable_pairs``
-    Pairs used above (unordered, ``straight > 0``) and how many are reachable.
+    Pairs used above (unordered, ``straight`` ≥ 1 mm) and how many are reachable.
 ``coverage_km2``
     Area of the union of the ``buffer_m`` buffers (500 m by default, shapely's round
     buffer) around the layer's edges.
@@ -66,6 +66,7 @@ import pandas as pd
 import shapely
 
 from parcs._kernels.components import connected_components
+from parcs._kernels.local import MIN_STRAIGHT_M
 from parcs._log import logger
 from parcs._validate import check_count, check_positive
 from parcs.errors import ValidationError
@@ -514,7 +515,7 @@ def _pair_sums(
     lcc_nodes: npt.NDArray[np.bool_],
     cp_rows: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None,
 ) -> tuple[dict[str, float], npt.NDArray[np.float64] | None]:
-    """Stream the distance rows of every pair (unordered, straight > 0) into sums.
+    """Stream the distance rows of every pair (unordered, straight ≥ 1 mm) into sums.
 
     Memory: one batch of rows (``row_batch``) at a time, never the p × p matrix. When
     `cp_rows` = (settlements, parks) and the points are the whole places table, the
@@ -558,7 +559,7 @@ def _accumulate(
     in_lcc: npt.NDArray[np.bool_],
 ) -> None:
     upper = cols[None, :] > rows[:, None]
-    valid = upper & (s > 0)
+    valid = upper & (s >= MIN_STRAIGHT_M)
     reach = valid & np.isfinite(d) & (d > 0)
     sv, dv = s[reach], d[reach]
     sums["n"] += int(valid.sum())
