@@ -192,6 +192,38 @@ def test_arc_key_must_fit_int32():
         CSRGraph.from_arrays(*args, weights={"length": [1.0, 1.0]}, arc_key=[-1, 0])
 
 
+def test_arc_kind_codes_are_checked_before_the_narrow_cast():
+    """Codes are stored as uint8 (<= 256 kinds): 256 used to wrap to 0 and -1 to 255 silently,
+    and an arc_kind of the wrong length raised IndexError or was cut short."""
+    args = ([0, 1], [1, 0], [0.0, 1.0], [0.0, 0.0])
+    w = {"length": [1.0, 1.0]}
+    many = tuple(f"k{i:03d}" for i in range(256))
+    with pytest.raises(ValidationError, match="arc_kind"):
+        CSRGraph.from_arrays(*args, weights=w, arc_kind=[256, 256], kinds=("a", "b"))
+    with pytest.raises(ValidationError, match="arc_kind"):
+        CSRGraph.from_arrays(*args, weights=w, arc_kind=[-1, 0], kinds=many)
+    for codes in ([0], [0, 1, 1]):
+        with pytest.raises(ValidationError, match="`arc_kind` has"):
+            CSRGraph.from_arrays(*args, weights=w, arc_kind=codes, kinds=("a", "b"))
+    ok = CSRGraph.from_arrays(*args, weights=w, arc_kind=[1, 0], kinds=("a", "b"), renumber=False)
+    assert ok.kind_of([0, 1]).tolist() == ["b", "a"]  # arc 0 is 0 -> 1, input arc 0
+    # the dataclass itself: same check before the cast
+    for codes in ([256, 0], [-1, 0]):
+        with pytest.raises(ValidationError, match="arc_kind"):
+            CSRGraph(
+                indptr=ok.indptr,
+                indices=ok.indices,
+                x=ok.x,
+                y=ok.y,
+                node_ids=ok.node_ids,
+                arc_key=ok.arc_key,
+                connector=ok.connector,
+                weights=ok.weights,
+                arc_kind=np.array(codes),
+                kinds=("a", "b"),
+            )
+
+
 def test_h_scale_is_a_lower_bound_and_astar_exact(tiny_graph):
     csr = CSRGraph.from_graph(tiny_graph)
     for name in ("length", "bike_time"):

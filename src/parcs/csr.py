@@ -142,7 +142,8 @@ class CSRGraph:
     connector: BoolArray
     weights: Mapping[str, FloatArray]
     crs: str = "EPSG:2154"
-    arc_kind: npt.NDArray[np.unsignedinteger[Any]] | None = None
+    # None (every arc of kind ``kinds[0]``) is accepted, and replaced by __post_init__
+    arc_kind: npt.NDArray[np.unsignedinteger[Any]] = None  # type: ignore[assignment]
     kinds: tuple[str, ...] = (_graph.DEFAULT_KIND,)
     _sorted_ids: IntArray = field(init=False, repr=False)
     _sorted_idx: IntArray = field(init=False, repr=False)
@@ -183,6 +184,10 @@ class CSRGraph:
         kinds = tuple(str(k) for k in self.kinds) or (_graph.DEFAULT_KIND,)
         put("kinds", kinds)
         codes = np.zeros(self.indices.shape[0]) if self.arc_kind is None else self.arc_kind
+        codes = np.asarray(codes)
+        if codes.size and (codes.min() < 0 or codes.max() >= len(kinds)):  # before the cast
+            msg = f"invalid CSRGraph: `arc_kind` holds codes outside 0..{len(kinds) - 1}"
+            raise ValidationError(msg)
         put("arc_kind", np.ascontiguousarray(codes, dtype=_kind_dtype(len(kinds))))
 
     def _shape_problems(self) -> list[str]:
@@ -204,8 +209,6 @@ class CSRGraph:
                 problems.append(f"weight {name!r} has shape {w.shape}, expected ({m},)")
         if m and (self.indices.min() < 0 or self.indices.max() >= n):
             problems.append("`indices` holds node indexes outside 0..n-1")
-        if m and int(np.asarray(self.arc_kind).max()) >= len(self.kinds):
-            problems.append(f"`arc_kind` holds codes outside 0..{len(self.kinds) - 1}")
         if "length" not in self.weights:
             problems.append("`weights` has no 'length' array")
         return problems
@@ -615,7 +618,7 @@ def _file_version(data: Any, path: Any) -> int:  # noqa: ANN401
 # --------------------------------------------------------------------------------------------
 def _check_arrays(  # noqa: PLR0913
     t: IntArray, h: IntArray, xa: FloatArray, ya: FloatArray, ids: Any, keys: Any,  # noqa: ANN401
-    conn: Any, w: Mapping[str, FloatArray], crs: str,  # noqa: ANN401
+    conn: Any, codes: Any, n_kinds: int, w: Mapping[str, FloatArray], crs: str,  # noqa: ANN401
 ) -> list[str]:
     n, m = xa.shape[0], t.shape[0]
     problems = []
@@ -624,13 +627,22 @@ def _check_arrays(  # noqa: PLR0913
             f"`crs` {crs!r} is not a projected CRS in metres; project the graph first "
             "(e.g. osmnx.project_graph(G, to_crs='EPSG:2154'))"
         )
-    sizes = {"heads": h.shape[0], "arc_key": keys.shape[0], "connector": conn.shape[0]}
+    sizes = {
+        "heads": h.shape[0],
+        "arc_key": keys.shape[0],
+        "connector": conn.shape[0],
+        "arc_kind": codes.shape[0],
+    }
     sizes.update({f"weights[{k!r}]": v.shape[0] for k, v in w.items()})
     problems += [f"`{k}` has {s} values, expected {m}" for k, s in sizes.items() if s != m]
     if keys.shape[0] == m and m and (
         not np.issubdtype(keys.dtype, np.integer) or keys.min() < 0 or keys.max() > _KEY_MAX
     ):
         problems.append(f"`arc_key` must hold integers in 0..{_KEY_MAX}")
+    if codes.shape[0] == m and m and (
+        not np.issubdtype(codes.dtype, np.integer) or codes.min() < 0 or codes.max() >= n_kinds
+    ):
+        problems.append(f"`arc_kind` must hold integers in 0..{n_kinds - 1} (codes in `kinds`)")
     if ya.shape[0] != n or ids.shape[0] != n:
         problems.append(f"`x`, `y` and `node_ids` must have the same length ({n})")
     if m and (min(t.min(), h.min()) < 0 or max(t.max(), h.max()) >= n):
@@ -674,8 +686,9 @@ def _build(  # noqa: PLR0913
     keys = np.zeros(m, dtype=np.int64) if arc_key is None else np.asarray(arc_key)
     conn = np.zeros(m, dtype=np.bool_) if connector is None else np.asarray(connector)
     codes = np.zeros(m, dtype=np.int64) if arc_kind is None else np.asarray(arc_kind)
+    n_kinds = len(kinds) or 1  # no kinds: CSRGraph uses the default kind
     w = {k: np.asarray(v, dtype=np.float64).ravel() for k, v in weights.items()}
-    problems = _check_arrays(t, h, xa, ya, ids, keys, conn, w, crs)
+    problems = _check_arrays(t, h, xa, ya, ids, keys, conn, codes, n_kinds, w, crs)
     if problems:
         msg = "cannot build the CSR graph: " + "; ".join(problems)
         raise ValidationError(msg)
@@ -700,7 +713,7 @@ def _build(  # noqa: PLR0913
         connector=conn.astype(np.bool_)[arc_order],
         weights={k: v[arc_order] for k, v in w.items()},
         crs=str(crs),
-        arc_kind=codes[arc_order],
+        arc_kind=codes.astype(_kind_dtype(n_kinds))[arc_order],
         kinds=tuple(kinds),
     )
     return csr, arc_order

@@ -156,8 +156,8 @@ def get_profile(profile: str | Profile) -> Profile:
     """
     if isinstance(profile, Profile):
         return profile
-    if not isinstance(profile, str):
-        msg = f"`profile` must be a profile name or a parcs.profiles.Profile, got {profile!r}"
+    if not isinstance(profile, str):  # callers without a type checker can pass anything
+        msg = f"`profile` must be a profile name or a parcs.profiles.Profile, got {profile!r}"  # type: ignore[unreachable]
         raise ProfileError(msg)
     name = profile.strip().lower()
     if name not in PROFILES:

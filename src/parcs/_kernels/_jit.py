@@ -75,7 +75,8 @@ def choose_cache_dir(folder: Path) -> bool:
     Returns False when none is writable (caching must then be off). Sets
     ``numba.config.CACHE_DIR`` when the in-tree ``__pycache__`` is not writable.
     """
-    if numba.config.CACHE_DIR or _writable(folder / "__pycache__"):
+    # numba.config sets its options at run time: mypy cannot see them
+    if numba.config.CACHE_DIR or _writable(folder / "__pycache__"):  # type: ignore[attr-defined]
         return True
     from parcs import settings  # noqa: PLC0415 - only for read-only installs
 
@@ -88,7 +89,7 @@ def choose_cache_dir(folder: Path) -> bool:
     tmp = Path(tempfile.gettempdir()) / f"parcs-{uid}" / name
     for candidate in [*([base / name] if base else []), tmp]:
         if _writable(candidate):
-            numba.config.CACHE_DIR = str(candidate)
+            numba.config.CACHE_DIR = str(candidate)  # type: ignore[attr-defined]
             return True
     return False
 
@@ -118,7 +119,8 @@ def clear_stale_cache(folder: Path) -> bool:
     return True
 
 
-if CACHE and not numba.config.DISABLE_JIT:
+# numba.config sets its options at run time: mypy cannot see them
+if CACHE and not numba.config.DISABLE_JIT:  # type: ignore[attr-defined]
     if choose_cache_dir(Path(__file__).parent):
         clear_stale_cache(Path(__file__).parent)
     else:
@@ -131,7 +133,7 @@ if CACHE and not numba.config.DISABLE_JIT:
         )
 
 
-class _CompileNotice(_event.Listener):  # type: ignore[misc]
+class _CompileNotice(_event.Listener):
     """Write the notice once per process, when numba starts compiling a parcs kernel."""
 
     def on_start(self, ev: _event.Event) -> None:
@@ -149,7 +151,8 @@ class _CompileNotice(_event.Listener):  # type: ignore[misc]
         pass
 
 
-_event.register("numba:compile", _CompileNotice())
+# numba.core.event.register is unannotated
+_event.register("numba:compile", _CompileNotice())  # type: ignore[no-untyped-call]
 
 #: Serial kernels: compiled on first call, cached on disk, release the GIL.
 jit = numba.njit(cache=CACHE, nogil=True)

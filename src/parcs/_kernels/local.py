@@ -27,6 +27,7 @@ import typing
 
 import numba
 import numpy as np
+import numpy.typing as npt
 
 from parcs._kernels._jit import jit, pjit
 from parcs._kernels.dijkstra import (
@@ -599,7 +600,16 @@ def _paths_pass(  # noqa: PLR0913
                 pred[touched[q]] = -1
 
 
-def stop_paths(indptr, indices, weights, sources, group_ptr, targets, stop_mask, cutoff):  # noqa: PLR0913, ANN001, ANN201
+def stop_paths(  # noqa: PLR0913
+    indptr: npt.NDArray[np.int64],
+    indices: npt.NDArray[np.int64],
+    weights: npt.NDArray[np.float64],
+    sources: npt.NDArray[np.int64],
+    group_ptr: npt.NDArray[np.int64],
+    targets: npt.NDArray[np.int64],
+    stop_mask: npt.NDArray[np.bool_],
+    cutoff: float,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """The arcs of the shortest path from each source to each of its targets.
 
     Same search as :func:`stop_reach` (bounded, not continuing past stop nodes that are not

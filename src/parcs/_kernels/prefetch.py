@@ -49,10 +49,15 @@ def _prefetch_llvm(typingctx, arr, i):  # type: ignore[no-untyped-def]  # noqa: 
     def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
         arr_t = signature.args[0]
         ary = context.make_array(arr_t)(context, builder, args[0])
-        ptr = cgutils.get_item_pointer(context, builder, arr_t, ary, [args[1]], wraparound=False)
+        # numba's cgutils is unannotated
+        ptr = cgutils.get_item_pointer(  # type: ignore[no-untyped-call]
+            context, builder, arr_t, ary, [args[1]], wraparound=False
+        )
         byte_ptr = builder.bitcast(ptr, ir.IntType(8).as_pointer())
         fnty = ir.FunctionType(ir.VoidType(), [byte_ptr.type, _I32, _I32, _I32])
-        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        fn = cgutils.get_or_insert_function(  # type: ignore[no-untyped-call]
+            builder.module, fnty, "llvm.prefetch.p0"
+        )
         # read (0), highest temporal locality (3: keep in all levels), data cache (1)
         builder.call(
             fn, [byte_ptr, ir.Constant(_I32, 0), ir.Constant(_I32, 3), ir.Constant(_I32, 1)]
@@ -62,7 +67,8 @@ def _prefetch_llvm(typingctx, arr, i):  # type: ignore[no-untyped-def]  # noqa: 
     return sig, codegen
 
 
-prefetch = _prefetch_python if numba.config.DISABLE_JIT else _prefetch_llvm
+# numba.config sets its options at run time: mypy cannot see them
+prefetch = _prefetch_python if numba.config.DISABLE_JIT else _prefetch_llvm  # type: ignore[attr-defined]
 
 
 @jit

@@ -90,6 +90,7 @@ def run_map(args: argparse.Namespace) -> int:
     if args.profile:
         kw["profile"] = args.profile
     out_path = output_file(args.out, flag="--out", suffixes=(".html", ".htm"))
+    assert out_path is not None, "--out has a default"
     total = 3 + bool(args.route) + bool(args.loop) + args.nodes + args.gaps
     steps = Steps(total, enabled=progress_enabled(args))
     try:

@@ -76,7 +76,7 @@ class LinkGraph:
             cached[order[pair]] = order[pair + 1]
             cached[order[pair + 1]] = order[pair]
             self.__dict__["_twin"] = cached
-        return cached  # type: ignore[no-any-return]
+        return cached
 
     def restrict(self, keep: npt.NDArray[np.bool_]) -> LinkGraph:
         """The LinkGraph with only the arcs in `keep` (twins must be kept or dropped together)."""

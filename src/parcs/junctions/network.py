@@ -340,7 +340,7 @@ class JunctionNetwork:
         One row per edge and link, in riding order from the link's ``from_node``; in a
         designed network every edge appears once (links never share ground).
         """
-        rows = []
+        rows: list[tuple[int, int, int, int, float]] = []
         g = self._graph
         if g is not None:
             ids, heads, tails = g.csr.node_ids, g.csr.indices, g.tails

@@ -222,7 +222,7 @@ def _lines_in_crs(
     if problems:
         msg = f"{where}: {_shown(problems)}; check the layer's CRS and geometries"
         raise DataError(msg)
-    return projected
+    return np.asarray(projected, dtype=object)
 
 
 @dataclass

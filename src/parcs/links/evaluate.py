@@ -176,7 +176,7 @@ class _Overlay:
         for lo in range(0, len(via), ostep):
             s, t = self.od.s[lo : lo + ostep], self.od.t[lo : lo + ostep]
             via[lo : lo + ostep] = (X[s] + self.R[t]).min(axis=1) if D.shape[1] else np.inf
-        return np.minimum(self.od_d, via)
+        return np.asarray(np.minimum(self.od_d, via), dtype=np.float64)
 
     def objective(self, features: Iterable[int]) -> float:
         """Σ w · min(d, cap) (weighted metres) with `features` built."""
@@ -323,10 +323,13 @@ def evaluate_links(
     ).compute()
     od = od_pairs(access.places, park_pair_share=share)
     n = len(noded.features)
-    length = np.bincount(
-        noded.pieces["feature"].to_numpy(np.int64),
-        weights=noded.pieces["length_m"].to_numpy(),
-        minlength=n,
+    length = np.asarray(  # float64 with weights (numpy's stubs say int)
+        np.bincount(
+            noded.pieces["feature"].to_numpy(np.int64),
+            weights=noded.pieces["length_m"].to_numpy(),
+            minlength=n,
+        ),
+        dtype=np.float64,
     )
     ov = _Overlay(before_net, access, od, noded.pieces, cap)
     links = _links_table(noded, ov, length, by, access.places)

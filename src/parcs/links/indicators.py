@@ -171,7 +171,10 @@ class _Points:
     is_point: npt.NDArray[np.bool_]
     sampled: bool
     kind: str  # "places" or "nodes"
-    _cache: dict[tuple[int, int], npt.NDArray[np.float64]] = field(default_factory=dict, repr=False)
+    # key (first row, last row, start): `straight` is called with contiguous row ranges
+    _cache: dict[tuple[int, int, int], npt.NDArray[np.float64]] = field(
+        default_factory=dict, repr=False
+    )
 
     def __len__(self) -> int:
         return len(self.groups)
@@ -357,7 +360,7 @@ class Context:
         out: dict[str, Any] = {"coverage_km2": area, "covered": 0, "pop": {}}
         if self.access is None:
             return out
-        geoms = self.pl.geometry.to_numpy()
+        geoms = self.access.places.geometry.to_numpy()  # self.pl
         if len(self.counted) and len(net.geoms):
             tree = shapely.STRtree(net.geoms)
             hit, _ = tree.query(geoms[self.counted], predicate="dwithin", distance=self.buffer_m)
@@ -540,7 +543,7 @@ def _pair_sums(
     for lo in range(0, p, batch):
         rows = np.arange(lo, min(lo + batch, p))
         dist = group_rows(net.csr, pts.groups.take(rows), targets, math.inf)
-        if cp is not None:
+        if cp is not None and cp_rows is not None:  # set together
             hit = commune_row[rows] >= 0
             cp[commune_row[rows[hit]]] = dist[np.ix_(np.flatnonzero(hit), cp_rows[1])]
         d = dist[:, lo:p]  # pairs (i, j > i) only: columns from the batch's first row on

@@ -54,6 +54,7 @@ from parcs.maps._page import (
 if TYPE_CHECKING:
     import folium
     import networkx as nx
+    import numpy.typing as npt
 
 #: Decimals of the network's lon/lat vertices in the page (5 decimals ≈ 1 m).
 NETWORK_DECIMALS = 5
@@ -90,7 +91,8 @@ def encode_polyline(lat: np.ndarray, lon: np.ndarray, decimals: int = NETWORK_DE
         np.uint64
     )
     keep = col < n_chunks[:, None]
-    return (chunks[keep] + np.uint64(63)).astype(np.uint8).tobytes().decode("ascii")
+    encoded: bytes = (chunks[keep] + np.uint64(63)).astype(np.uint8).tobytes()
+    return encoded.decode("ascii")
 
 
 def _edge_labels(G: nx.MultiDiGraph) -> tuple[np.ndarray, np.ndarray]:
@@ -125,7 +127,7 @@ def _display_geometries(G: nx.MultiDiGraph, mask: np.ndarray, tol: float) -> np.
     cross itself, it cannot vanish: the end vertices stay). Lines of two vertices are left as
     they are.
     """
-    geoms = arc_geometries(G)[mask]
+    geoms: npt.NDArray[np.object_] = arc_geometries(G)[mask]
     if tol <= 0:
         return geoms
     out = geoms.copy()

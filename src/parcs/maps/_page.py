@@ -162,28 +162,32 @@ def script(code: str, data: Any = None) -> Any:  # noqa: ANN401
 
 @cache
 def _script_class() -> type:
-    from branca.element import MacroElement  # noqa: PLC0415
+    from branca.element import Element, Figure, MacroElement  # noqa: PLC0415
 
     folium = folium_module()
 
     class ParcsScript(MacroElement):
         def __init__(self, code: str, data: Any) -> None:  # noqa: ANN401
-            super().__init__()
+            super().__init__()  # type: ignore[no-untyped-call]  # branca leaves it unannotated
             self._name = "ParcsScript"
             self._code = code
             self._data = data
 
         def code(self) -> str:
             parent = self._parent
-            owner = parent
+            assert parent is not None, "a parcs script renders inside its parent element"
+            owner: Element | None = parent
             while owner is not None and not isinstance(owner, folium.Map):
                 owner = getattr(owner, "_parent", None)
             map_name = (owner or parent).get_name()
             code = self._code.replace("{map}", map_name).replace("{parent}", parent.get_name())
             return code.replace("{data}", js_json(self._data))
 
-        def render(self, **_kwargs: Any) -> None:  # noqa: ANN401
-            self.get_root().script.add_child(raw(self.code()), name=self.get_name())
+        # branca types Element.render -> str, but MacroElement.render (overridden) returns None
+        def render(self, **_kwargs: Any) -> None:  # type: ignore[override]  # noqa: ANN401
+            figure = self.get_root()
+            assert isinstance(figure, Figure), "a parcs script renders inside a Figure"
+            figure.script.add_child(raw(self.code()), name=self.get_name())
 
     return ParcsScript
 
@@ -245,7 +249,7 @@ def geojson_layer(
 
 def add_credit(m: folium.Map, credit_html: str) -> None:
     """Add a (constant, parcs-written) credit to the map's attribution control, once."""
-    done = getattr(m, "_parcs_credits", set())
+    done: set[str] = getattr(m, "_parcs_credits", set())
     if credit_html in done:
         return
     m._parcs_credits = done | {credit_html}  # type: ignore[attr-defined]
@@ -270,11 +274,11 @@ def js_layer(
 
 @cache
 def _layer_class() -> type:
+    from branca.element import Figure  # noqa: PLC0415
+    from folium.map import Layer  # noqa: PLC0415
     from jinja2 import Template  # noqa: PLC0415
 
-    folium = folium_module()
-
-    class ParcsLayer(folium.map.Layer):
+    class ParcsLayer(Layer):
         _template = Template("")  # the script is added raw by render()
 
         def __init__(
@@ -292,11 +296,17 @@ def _layer_class() -> type:
             self.data = data
             self.with_map = with_map
 
-        def render(self, **kwargs: Any) -> None:  # noqa: ANN401
+        # branca types Element.render -> str, but MacroElement.render (overridden) returns None
+        def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # noqa: ANN401
             data = js_json(self.data)
-            args = f"{self._parent.get_name()}, {data}" if self.with_map else data
+            parent = self._parent
+            assert parent is not None, "a parcs layer renders inside its map"
+            args = f"{parent.get_name()}, {data}" if self.with_map else data
             code = f"var {self.get_name()} = parcs.{self.factory}({args});"
-            self.get_root().script.add_child(raw(code), name=self.get_name())
-            super().render(**kwargs)  # folium's Layer: ``addTo(map)`` when shown
+            figure = self.get_root()
+            assert isinstance(figure, Figure), "a parcs layer renders inside a Figure"
+            figure.script.add_child(raw(code), name=self.get_name())
+            # folium's Layer: ``addTo(map)`` when shown (unannotated in folium)
+            super().render(**kwargs)  # type: ignore[no-untyped-call]
 
     return ParcsLayer

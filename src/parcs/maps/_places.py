@@ -322,7 +322,8 @@ def _importance(gdf: gpd.GeoDataFrame) -> np.ndarray:
         pop = np.nan_to_num(np.asarray(gdf["population"].map(_to_float), dtype=np.float64))
     area = np.asarray(shapely.area(np.asarray(gdf.geometry.to_numpy(), dtype=object)), dtype=float)
     # population first; area (in the CRS's units) only orders places of equal population
-    return pop * 1e12 + np.nan_to_num(area) / (1.0 + np.nan_to_num(area).max())
+    rank = pop * 1e12 + np.nan_to_num(area) / (1.0 + np.nan_to_num(area).max())
+    return np.asarray(rank, dtype=np.float64)
 
 
 def _to_float(value: Any) -> float:  # noqa: ANN401

@@ -35,7 +35,7 @@ def _union(gdf: Any, what: str, crs: str) -> Polygon | MultiPolygon:  # noqa: AN
         msg = f"{what} holds no polygon to clip with (geometry types: {sorted(set(geoms.geom_type))})"
         raise ValidationError(msg)
     out = shapely.union_all(shapely.make_valid(polys.to_numpy()))
-    return out  # type: ignore[no-any-return]
+    return out
 
 
 def _read(path: Path) -> Any:  # noqa: ANN401

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     import geopandas as gpd
     import networkx as nx
+    import numpy.typing as npt
 
 __all__ = [
     "AREA_OF_USE_MARGIN_DEG",
@@ -119,7 +120,7 @@ def merge_chains(G: nx.MultiGraph, keys: tuple[str, ...]) -> nx.MultiGraph:
     seen: set[tuple[int, int, int]] = set()
 
     def walk(start: int, u: int, v: int, k: int) -> None:
-        coords = []
+        coords: list[npt.NDArray[np.float64]] = []
         path = [start]
         prev, cur, key = u, v, k
         data = G.edges[prev, cur, key]
@@ -163,8 +164,12 @@ def merge_chains(G: nx.MultiGraph, keys: tuple[str, ...]) -> nx.MultiGraph:
     return H
 
 
-def _gap_candidates(H: nx.MultiGraph, max_gap_m: float) -> list[tuple[int, Any, float]]:
-    """Shortest gaps joining components, as (node, point on the other component, length).
+def _gap_candidates(
+    H: nx.MultiGraph, max_gap_m: float
+) -> list[tuple[int, tuple[int, int, int], Any]]:
+    """Shortest gaps joining components, as (node, edge of the other component, gap line).
+
+    The gap line is the shapely LineString from the node to the nearest point of the edge.
 
     Candidate gaps go from every node to the nearest edge of each other component within
     `max_gap_m`; Kruskal's rule keeps a gap only if it joins two still-separate components.

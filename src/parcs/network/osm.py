@@ -321,7 +321,9 @@ def graph_from_osm(
 def _graph_crs(raw: RawOSM, clip: Any) -> str:  # noqa: ANN401
     """The graph CRS for this data (:func:`parcs.settings.crs_for` on its lon/lat bounds)."""
     if clip is not None:
-        bounds = clip_area(clip, crs="EPSG:4326").bounds
+        area = clip_area(clip, crs="EPSG:4326")
+        assert area is not None, "clip_area returns None only for clip=None"
+        bounds = area.bounds
     elif len(raw.node_ids):
         bounds = (raw.lon.min(), raw.lat.min(), raw.lon.max(), raw.lat.max())
         bounds = tuple(float(b) for b in bounds)
@@ -780,13 +782,14 @@ def _chains(
         return np.arange(0, 2 * s + 1, 2), nodes, np.arange(s + 1), np.arange(s)
     from parcs._kernels.chains import chain_walks  # noqa: PLC0415 - numba, only to build
 
-    return chain_walks(
+    walks: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] = chain_walks(
         len(keep),
         np.ascontiguousarray(seg_a, dtype=np.int64),
         np.ascontiguousarray(seg_b, dtype=np.int64),
         np.ascontiguousarray(seg_sig, dtype=np.int64),
         np.ascontiguousarray(keep, dtype=np.bool_),
     )
+    return walks
 
 
 def _mark_towpaths(raw: RawOSM, kinds: list[str | None], segs: _Segs, to_xy: Transformer) -> None:

@@ -348,7 +348,7 @@ def _graph_area(G: nx.MultiDiGraph) -> Polygon | MultiPolygon:
         msg = "the graph has no nodes: there is no area to fetch places for"
         raise ValidationError(msg)
     hull = shapely.convex_hull(shapely.multipoints(np.column_stack([csr.x, csr.y]))).buffer(300.0)
-    return gpd.GeoSeries([hull], crs=csr.crs).to_crs(4326).iloc[0]  # type: ignore[no-any-return]
+    return gpd.GeoSeries([hull], crs=csr.crs).to_crs(4326).iloc[0]
 
 
 def _download(area: Any, kinds: tuple[str, ...]) -> tuple[list[dict[str, Any]], list[Any]]:  # noqa: ANN401
@@ -356,9 +356,10 @@ def _download(area: Any, kinds: tuple[str, ...]) -> tuple[list[dict[str, Any]], 
     import osmnx as ox  # noqa: PLC0415
     from osmnx import _errors  # noqa: PLC0415
 
-    tags: dict[str, list[str]] = {}
+    values: dict[str, list[str]] = {}
     for key, value in _tag_pairs(kinds):
-        tags.setdefault(key, []).append(value)
+        values.setdefault(key, []).append(value)
+    tags: dict[str, bool | str | list[str]] = dict(values)  # osmnx's type (dict is invariant)
     try:
         gdf = ox.features_from_polygon(area, tags=tags)
     except _errors.InsufficientResponseError:

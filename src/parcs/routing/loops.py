@@ -308,7 +308,8 @@ def _cycle_nodes(net: Net, w: FloatArray) -> npt.NDArray[np.bool_]:
     def build() -> npt.NDArray[np.bool_]:
         from parcs._kernels.components import cycle_nodes  # noqa: PLC0415 - loads numba
 
-        return cycle_nodes(net.indptr, net.indices, np.ascontiguousarray(np.isfinite(w)))
+        marks = cycle_nodes(net.indptr, net.indices, np.ascontiguousarray(np.isfinite(w)))
+        return np.asarray(marks, dtype=np.bool_)
 
     return _graph.cached(net.G, ("cycle_nodes", *_usable_key(net)), build)
 
@@ -321,7 +322,8 @@ def _component_labels(net: Net, w: FloatArray) -> IntArray:
 
         usable = np.isfinite(w)
         indices = np.where(usable, net.indices, net.tails)  # drop unusable arcs as self-loops
-        return connected_components(net.indptr, np.ascontiguousarray(indices), net.tails, net.n)
+        labels = connected_components(net.indptr, np.ascontiguousarray(indices), net.tails, net.n)
+        return np.asarray(labels, dtype=np.int64)
 
     return _graph.cached(net.G, ("components", *_usable_key(net)), build)
 
