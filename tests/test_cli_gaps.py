@@ -102,7 +102,8 @@ def test_report_files_written(gaps_json):
     assert csv["from"].head(3).tolist() == [c["from_place"] for c in data["candidates"]]
     assert len(pd.read_csv(out_dir / "plan.csv")) == len(data["plan"])
     md = (out_dir / "missing_links.md").read_text(encoding="utf-8")
-    assert "Greedy plan" in md and "| network length | 509.8 km |" in md
+    km = parcs.metrics(parcs.load_network()).length_km
+    assert "Greedy plan" in md and f"| network length | {km:.1f} km |" in md
     assert set(gpd.list_layers(out_dir / "missing_links.gpkg")["name"]) == {"candidates", "plan"}
 
 
@@ -116,7 +117,8 @@ def test_text_output_names_places_and_bad_top(capsys):
     for row in top.itertuples():
         line = next(x for x in out.splitlines() if x.lstrip().startswith(f"{row.rank} "))
         assert row.commune in line and f" {row.u} " not in line
-    assert "509.8 km" in out and "%" in out
+    km = parcs.metrics(parcs.load_network()).length_km
+    assert f"{km:.1f} km" in out and "%" in out
     assert main(["gaps", "--top", "0"]) == 1
     assert "`--top`" in capsys.readouterr().err
 

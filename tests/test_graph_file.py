@@ -17,7 +17,6 @@ import pickle
 import sqlite3
 import stat
 import tempfile
-import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -615,6 +614,9 @@ def twice(layer):
 
 
 BOMB = "[" * 200_000 + "]" * 200_000
+# arcs of the embedded network, which the `saved` fixture writes (the messages count them)
+ARCS = parcs.load_network().number_of_edges()
+
 HOSTILE = {
     # layers and tables
     "missing edges layer": (lambda p: sql(p, *drop_table("edges")), r"\['edges'\].* are missing"),
@@ -694,11 +696,11 @@ HOSTILE = {
     "length not stored": (meta_sql("ALTER TABLE edges DROP COLUMN length"), "no column `length`"),
     "NULL length": (
         meta_sql("UPDATE edges SET length = NULL WHERE fid = 3"),
-        "`length` has 2115 values where the schema says 2116",
+        f"`length` has {ARCS - 1} values where the schema says {ARCS}",
     ),
     "NULL built": (
         meta_sql("UPDATE edges SET built = NULL WHERE fid = 1"),
-        "`built` has 2115 values",
+        f"`built` has {ARCS - 1} values",
     ),
     # column types
     "float read as str": (schema_edit(set_type("edges", "length", "str")), "should hold text"),
@@ -723,11 +725,11 @@ HOSTILE = {
     # rows
     "deleted edge row": (
         meta_sql("DELETE FROM edges WHERE fid = 7"),
-        "2115 rows where the schema says 2116",
+        f"{ARCS - 1} rows where the schema says {ARCS}",
     ),
     "NULL edge geometry": (
         meta_sql("UPDATE edges SET geom = NULL WHERE fid = 7"),
-        "2115 geometries where the schema says 2116",
+        f"{ARCS - 1} geometries where the schema says {ARCS}",
     ),
     "repeated node id": (
         meta_sql("UPDATE nodes SET node = (SELECT node FROM nodes WHERE fid = 1) WHERE fid = 2"),
@@ -1006,17 +1008,13 @@ def test_cache_can_be_disabled(cache_dir, builds):
 
 
 @pytest.mark.usefixtures("cache_dir")
-def test_loading_from_the_cache_is_fast(builds):
-    parcs.load_network()
-    times = []
+def test_later_loads_read_the_cache(builds):
+    # its speed (< 0.5 s target) is measured in benchmarks/bench_network.py, not here
+    first = parcs.load_network()
     for _ in range(3):
-        t = time.perf_counter()
-        parcs.load_network()
-        times.append(time.perf_counter() - t)
-    assert len(builds) == 1  # every timed call read the cache
-    # the target is < 0.5 s (about 0.05-0.1 s measured, docs/graph-format.md); the bound leaves
-    # room for a loaded CI machine
-    assert min(times) < 1.0, times
+        again = parcs.load_network()
+        assert again.number_of_edges() == first.number_of_edges()
+    assert len(builds) == 1  # built once; every later call read the cache
 
 
 def test_loaded_graph_is_walked_once(tmp_path, monkeypatch):
