@@ -18,6 +18,8 @@ import pytest
 
 import parcs
 from parcs.cli import main
+from parcs.cli import map as cli_map
+from parcs.cli import route as cli_route
 from parcs.errors import PlaceNotFoundError, ValidationError
 
 
@@ -175,7 +177,8 @@ def test_output_paths_are_checked_before_any_work(tmp_path, capsys, monkeypatch,
         pytest.fail("the command worked before checking its output path")
 
     monkeypatch.setattr("parcs.routing.route", no_work)
-    monkeypatch.setattr("parcs.cli._common.load_graph", no_work)
+    for command in (cli_route, cli_map):  # each command module holds its own load_graph
+        monkeypatch.setattr(command, "load_graph", no_work)
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
     err = one_line_error(capsys, argv)
     assert message in err
@@ -272,3 +275,48 @@ def test_the_gaps_table_names_places_not_node_ids(capsys):
     assert header.split()[:3] == ["rank", "from", "to"]
     assert "node " not in out
     assert ".0 " not in out.split("greedy")[0]  # counts are integers
+
+
+# ------------------------------------------------------------------- interrupted exports
+KILLED_EXPORT = """
+import os, sys
+import geopandas
+write = geopandas.GeoDataFrame.to_file
+def killed(self, *args, **kwargs):  # the first layer is written, then the process dies
+    write(self, *args, **kwargs)
+    os._exit(9)
+geopandas.GeoDataFrame.to_file = killed
+from parcs.cli import main
+main(["export", "--out", sys.argv[1]])
+"""
+
+
+def test_a_killed_export_leaves_temp_files_that_the_next_export_removes(tmp_path):
+    target = tmp_path / "network.gpkg"
+    run = subprocess.run(
+        [sys.executable, "-c", KILLED_EXPORT, str(target)], capture_output=True, check=False
+    )
+    assert run.returncode == 9
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left and all(name.startswith(".network.gpkg") for name in left), left
+    assert not target.exists()  # the target is never half-written
+    assert main(["export", "--out", str(target)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["network.gpkg"]
+
+
+def test_a_failed_export_removes_its_temp_file(tmp_path, capsys, monkeypatch):
+    import geopandas as gpd
+
+    write = gpd.GeoDataFrame.to_file
+    calls = []
+
+    def fail_second(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return write(self, *args, **kwargs)
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", fail_second)
+    err = one_line_error(capsys, ["export", "--out", str(tmp_path / "network.gpkg")])
+    assert "No space left on device" in err
+    assert list(tmp_path.iterdir()) == []
