@@ -790,7 +790,7 @@ def _read_layer(path: Path, name: str, entry: dict[str, Any], crs: str) -> _Read
             )
             raise DataError(msg)
         values = _decode(cols[spec["column"]], spec["type"], where)
-        absent = sum(1 for v in values if v is _ABSENT)
+        absent = values.count(_ABSENT)  # no stored value equals it: identity decides
         if count - absent != spec["present"]:
             msg = f"{where} has {count - absent} values where the schema says {spec['present']}"
             raise DataError(msg)
@@ -903,16 +903,26 @@ def _graph_attrs(meta: _Meta, places: gpd.GeoDataFrame | None) -> dict[str, Any]
     return out
 
 
+def _known(ends: np.ndarray, ids: np.ndarray) -> bool:
+    """Tell whether every value of `ends` is in the sorted array `ids`."""
+    if not len(ends) or not len(ids):
+        return not len(ends)
+    at = np.minimum(np.searchsorted(ids, ends), len(ids) - 1)
+    return bool((ids[at] == ends).all())
+
+
 def _check_ids(nodes: _Read, edges: _Read) -> None:
-    ids = nodes.fixed["node"]
-    if len(np.unique(ids)) != len(ids):
+    ids = np.sort(nodes.fixed["node"])
+    if (ids[1:] == ids[:-1]).any():
         msg = "the `nodes` layer repeats node ids"
         raise DataError(msg)
     u, v, k = edges.fixed["u"], edges.fixed["v"], edges.fixed["key"]
-    if not (np.isin(u, ids).all() and np.isin(v, ids).all()):
+    if not (_known(u, ids) and _known(v, ids)):
         msg = "the `edges` layer has edges whose `u` or `v` is not in the `nodes` layer"
         raise DataError(msg)
-    if len(u) and len(np.unique(np.column_stack([u, v, k]), axis=0)) != len(u):
+    o = np.lexsort((k, v, u))
+    su, sv, sk = u[o], v[o], k[o]
+    if ((su[1:] == su[:-1]) & (sv[1:] == sv[:-1]) & (sk[1:] == sk[:-1])).any():
         msg = "the `edges` layer repeats an arc (u, v, key)"
         raise DataError(msg)
 
@@ -962,8 +972,9 @@ def _edge_order(tails: np.ndarray, heads: np.ndarray, n: int) -> np.ndarray:
 def _edge_arrays(G: nx.MultiDiGraph, nodes: _Read, edges: _Read) -> EdgeArrays | None:
     """Return ``edge_arrays(G, geometry=True)`` of the graph :func:`_fill` filled, unwalked.
 
-    The arrays come from the columns read. None if a contract attribute is stored with an unusual type (a JSON column, say) or the
-    graph breaks the contract: then the walk in :func:`parcs.csr.csr_of` says why.
+    The arrays come from the columns read. None if a contract attribute is stored with an
+    unusual type (a JSON column, say) or the graph breaks the contract: then the walk in
+    :func:`parcs.csr.csr_of` says why.
     """
     ids = nodes.fixed["node"]
     n, m = len(ids), len(edges.fixed["u"])
