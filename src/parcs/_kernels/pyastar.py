@@ -103,7 +103,7 @@ def _h_min(xv: float, yv: float, tx: list[float], ty: list[float], h_scale: floa
         dx = xv - txj
         dy = yv - tyj
         d2 = dx * dx + dy * dy
-        if d2 < best:  # min(best, d2), without the call
+        if d2 < best:  # noqa: PLR1730 - min(best, d2) without the call
             best = d2
     return h_scale * math.sqrt(best)
 
