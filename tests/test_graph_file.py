@@ -34,9 +34,9 @@ from samples import OSM_SAMPLES, needs_osm_samples
 
 import parcs
 from parcs import io
-from parcs.csr import csr_of
+from parcs.csr import arc_geometries, csr_of, source_arcs
 from parcs.errors import DataError, ValidationError
-from parcs.graph import edge_arrays, graph_crs
+from parcs.graph import edge_arrays, graph_crs, invalidate
 from parcs.io import graph_file
 from parcs.network import territory
 
@@ -752,6 +752,15 @@ HOSTILE = {
         "breaks the parcs graph contract.*length",
     ),
     "one-way arc": (meta_sql("UPDATE edges SET key = 9 WHERE fid = 1"), "one direction only"),
+    "infinite est_length": (
+        meta_sql("UPDATE edges SET est_length = 1e999 WHERE fid = 2"),
+        "contract.*`est_length`",
+    ),
+    "infinite x": (meta_sql("UPDATE nodes SET x = -1e999 WHERE fid = 2"), "non-finite `x`/`y`"),
+    "key out of range": (
+        meta_sql("UPDATE edges SET key = key + 3000000000"),
+        r"contract.*key that is not an integer in 0\.\.2\*\*31-1",
+    ),
     # not a saved graph at all
     "not a GeoPackage": (
         lambda p: p.write_bytes(b"PK\x03\x04 not sqlite at all " * 50),
@@ -1035,3 +1044,100 @@ def test_loaded_graph_is_walked_once(tmp_path, monkeypatch):
     np.testing.assert_array_equal(loaded.weights["length"], fresh.weights["length"])
     a, b = list(G.nodes)[:2]
     assert parcs.route(H, a, b).length_m == parcs.route(G, a, b).length_m
+
+
+# ------------------------------------------------------------------------------------------
+# load_graph builds the cached CSR from the columns it read: the same as a walk of the graph
+# ------------------------------------------------------------------------------------------
+CSR_ARRAYS = ("indptr", "indices", "x", "y", "node_ids", "arc_key", "connector", "arc_kind")
+
+
+def cached_and_walked(H: nx.MultiDiGraph) -> tuple[tuple, tuple]:
+    """(csr, source arcs, arc geometries) as load_graph cached them, then from a fresh walk."""
+    cached = (csr_of(H), source_arcs(H), arc_geometries(H))
+    invalidate(H)
+    return cached, (csr_of(H), source_arcs(H), arc_geometries(H))
+
+
+def assert_same_csr(H: nx.MultiDiGraph, cached: tuple, walked: tuple) -> None:
+    (a, order_a, geoms_a), (b, order_b, geoms_b) = cached, walked
+    assert a is not b  # the second one was built again
+    for name in CSR_ARRAYS:
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.dtype == y.dtype, name
+        np.testing.assert_array_equal(x, y, err_msg=name)
+    assert list(a.weights) == list(b.weights)
+    for name in a.weights:
+        np.testing.assert_array_equal(a.weights[name], b.weights[name], err_msg=name)
+    assert (a.kinds, a.crs) == (b.kinds, b.crs)
+    np.testing.assert_array_equal(order_a, order_b)
+    assert list(shapely.to_wkb(geoms_a)) == list(shapely.to_wkb(geoms_b))
+    edges = list(H.edges(keys=True, data="geometry"))
+    for e, (ga, gb) in enumerate(zip(geoms_a, geoms_b, strict=True)):
+        stored = edges[int(order_a[e])][3]
+        if stored is not None:  # the graph's own objects, as arc_geometries promises
+            assert ga is stored, e
+            assert gb is stored, e
+
+
+def load_without_walk(path: Path) -> nx.MultiDiGraph:
+    """load_graph, failing if it walks the graph (it should use the columns)."""
+
+    def no_walk(*_args, **_kwargs):
+        pytest.fail("load_graph walked the graph")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(parcs.graph, "edge_arrays", no_walk)
+        H = parcs.load_graph(path)
+        parcs.validate_graph(H)  # validated by the columns' checks: no walk either
+    return H
+
+
+def test_loaded_csr_equals_the_walked_one_on_random_graphs():
+    taken = []
+    real = graph_file.edge_arrays_from_columns
+
+    def spy(*args, **kwargs):
+        out = real(*args, **kwargs)
+        taken.append(out is not None)
+        return out
+
+    @settings(deadline=None, max_examples=150, suppress_health_check=SLOW_OK, database=None)
+    @given(G=random_graphs())
+    def check(G):
+        with tempfile.TemporaryDirectory() as folder:
+            H = round_trip(G, Path(folder))
+        assert_same_csr(H, *cached_and_walked(H))
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(graph_file, "edge_arrays_from_columns", spy)
+        check()
+    assert sum(taken) > len(taken) // 4, taken  # most graphs take the columns' path
+
+
+def test_loaded_csr_equals_the_walked_one_on_the_embedded_network(saved):
+    H = load_without_walk(saved)
+    assert_same_csr(H, *cached_and_walked(H))
+
+
+@needs_osm_samples
+def test_loaded_csr_equals_the_walked_one_on_an_osm_graph(tmp_path):
+    G = parcs.graph_from_osm(path=OSM_SAMPLES / "krems.osm.gz")
+    H = load_without_walk(parcs.save_graph(G, tmp_path / "g.gpkg"))
+    assert_same_csr(H, *cached_and_walked(H))
+
+
+def test_loaded_csr_follows_the_graph_order_of_shuffled_rows(saved, artois):
+    """Edge rows out of the saved order (a file edited elsewhere): ``G.edges`` then runs in
+    another order than the rows, and the CSR built from the rows must follow ``G.edges``."""
+    m = artois.number_of_edges()
+    step = next(s for s in range(7919, 10**6) if math.gcd(s, m) == 1)
+    sql(
+        saved,
+        "UPDATE edges SET fid = fid + 10000000",
+        f"UPDATE edges SET fid = ((fid - 10000001) * {step}) % {m} + 1",
+    )
+    H = load_without_walk(saved)
+    assert list(H.edges(keys=True)) != list(artois.edges(keys=True))  # really reordered
+    assert sorted(H.edges(keys=True)) == sorted(artois.edges(keys=True))
+    assert_same_csr(H, *cached_and_walked(H))

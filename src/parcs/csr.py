@@ -54,7 +54,15 @@ if TYPE_CHECKING:
 
     import networkx as nx
 
-__all__ = ["CSRGraph", "arc_geometries", "arc_values", "csr_of", "hilbert_order", "source_arcs"]
+__all__ = [
+    "CSRGraph",
+    "arc_geometries",
+    "arc_values",
+    "cache_csr",
+    "csr_of",
+    "hilbert_order",
+    "source_arcs",
+]
 
 _FORMAT_VERSION = 3
 # version 1 also stored ``tails`` (ignored) and int64 ``arc_key``; versions 1 and 2 stored the
@@ -68,6 +76,7 @@ _H_SCALE_MARGIN = 1.0 - 1e-12
 _ARRAYS = ("indptr", "indices", "x", "y", "node_ids", "arc_key", "connector", "arc_kind")
 _KEY_MAX = np.iinfo(np.int32).max
 _WHAT = ("cost", "time", "length")
+_FULL = ("csr", False)  # cache key of the full CSR, its arc order and geometries
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -747,14 +756,41 @@ def _from_edge_arrays(ea: _graph.EdgeArrays, *, renumber: bool) -> tuple[CSRGrap
 # --------------------------------------------------------------------------------------------
 # the cached conversion every part of parcs uses
 # --------------------------------------------------------------------------------------------
-def _full(G: nx.MultiDiGraph) -> tuple[CSRGraph, IntArray, npt.NDArray[np.object_]]:
-    def build() -> tuple[CSRGraph, IntArray, npt.NDArray[np.object_]]:
-        ea = _graph.edge_arrays(G, geometry=True)
-        csr, order = _from_edge_arrays(ea, renumber=True)
-        assert ea.geoms is not None  # noqa: S101 - asked for above
-        return csr, order, ea.geoms[order]
+_Full = tuple[CSRGraph, IntArray, npt.NDArray[np.object_]]
 
-    return _graph.cached(G, ("csr", False), build)
+
+def _full_of(ea: _graph.EdgeArrays) -> _Full:
+    csr, order = _from_edge_arrays(ea, renumber=True)
+    assert ea.geoms is not None  # noqa: S101 - edge arrays with geometries
+    return csr, order, ea.geoms[order]
+
+
+def _full(G: nx.MultiDiGraph) -> _Full:
+    return _graph.cached(G, _FULL, lambda: _full_of(_graph.edge_arrays(G, geometry=True)))
+
+
+def cache_csr(G: nx.MultiDiGraph, arrays: _graph.EdgeArrays) -> CSRGraph:
+    """Build the CSR form of `G` from its checked arrays and cache it, as :func:`csr_of` does.
+
+    For a caller that got ``arrays`` without walking `G`
+    (:func:`parcs.graph.edge_arrays_from_columns`, used by :func:`parcs.load_graph`): the
+    result is the one ``csr_of(G)`` would build, from the same arrays.
+
+    Parameters
+    ----------
+    G
+        A parcs graph.
+    arrays
+        What ``parcs.graph.edge_arrays(G, geometry=True)`` returns.
+
+    Returns
+    -------
+    CSRGraph
+        The graph ``csr_of(G)`` returns from now on.
+    """
+    full = _full_of(arrays)
+    _graph.cache(G)[_FULL] = full
+    return full[0]
 
 
 def _built(G: nx.MultiDiGraph) -> tuple[CSRGraph, IntArray]:

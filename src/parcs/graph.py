@@ -60,6 +60,7 @@ __all__ = [
     "cache",
     "cached",
     "edge_arrays",
+    "edge_arrays_from_columns",
     "edge_geometry",
     "graph_crs",
     "invalidate",
@@ -364,6 +365,86 @@ def edge_arrays(G: nx.MultiDiGraph, *, geometry: bool = False) -> EdgeArrays:  #
     )
 
 
+def edge_arrays_from_columns(
+    G: nx.MultiDiGraph,
+    *,
+    node_ids: npt.NDArray[np.int64],
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    tails: npt.NDArray[np.int64],
+    heads: npt.NDArray[np.int64],
+    keys: npt.NDArray[np.int64],
+    length: npt.NDArray[np.float64],
+    est_length: npt.NDArray[np.float64],
+    built: npt.NDArray[np.bool_],
+    kind: list[str | None],
+    geoms: npt.NDArray[np.object_],
+) -> EdgeArrays | None:
+    """Check `G`, given as columns, against the contract without walking it (vectorised).
+
+    For a caller that filled `G` from these very columns (:func:`parcs.load_graph`): it
+    returns what ``edge_arrays(G, geometry=True)`` would, and marks `G` validated, or None
+    when a check fails (then :func:`edge_arrays` finds the problems and names them).
+
+    Parameters
+    ----------
+    G
+        The graph the columns describe (its type and ``crs`` are checked here).
+    node_ids, x, y
+        Node ids and coordinates, in ``G.nodes`` order.
+    tails, heads, keys
+        Positions (in `node_ids`) of each arc's ends and its key, in ``G.edges(keys=True)``
+        order.
+    length, est_length
+        Each arc's ``length`` and ``est_length`` (NaN where the arc has none).
+    built
+        Each arc's ``built`` (True where it has none).
+    kind
+        Each arc's ``kind`` (None where it has none).
+    geoms
+        Each arc's geometry (None where it has none); the array is filled in place.
+
+    Returns
+    -------
+    EdgeArrays or None
+        The arcs with the defaults applied, or None if `G` breaks the contract.
+    """
+    crs = graph_crs(G)
+    if _type_problem(G) or _crs_problem(G) or node_ids.dtype != np.int64:
+        return None
+    est = np.where(np.isnan(est_length), length, est_length)
+    ok = (
+        np.isfinite(x).all()
+        and np.isfinite(y).all()
+        and (np.isfinite(length) & (length >= 0)).all()
+        and (np.isfinite(est) & (est >= 0)).all()
+        and (keys >= 0).all()
+        and (keys < 2**31).all()
+        and _symmetric(tails, heads, keys)
+    )
+    if not ok:
+        return None
+    names = [DEFAULT_KIND if k is None or k == "" else k for k in kind]
+    kinds = tuple(sorted(set(names)))
+    code = {k: i for i, k in enumerate(kinds)}
+    dtype = np.uint8 if len(kinds) <= 256 else np.uint16  # noqa: PLR2004
+    cache(G)["validated"] = True
+    return EdgeArrays(
+        node_ids=node_ids,
+        x=x,
+        y=y,
+        tails=tails,
+        heads=heads,
+        keys=keys,
+        length=est,
+        built=built,
+        kind_codes=np.fromiter((code[k] for k in names), dtype, len(names)),
+        kinds=kinds,
+        geoms=_fill_straight(geoms, x, y, tails, heads),
+        crs=crs,
+    )
+
+
 def _fill_straight(
     geoms: npt.NDArray[np.object_],
     x: npt.NDArray[np.float64],
@@ -382,6 +463,19 @@ def _fill_straight(
     return geoms
 
 
+def _symmetric(
+    tails: npt.NDArray[np.int64], heads: npt.NDArray[np.int64], keys: npt.NDArray[np.int64]
+) -> bool:
+    """Tell whether every arc's reverse ``(v, u, k)`` is an arc (vectorised multiset test)."""
+    fwd = np.lexsort((keys, heads, tails))
+    rev = np.lexsort((keys, tails, heads))
+    return (
+        np.array_equal(tails[fwd], heads[rev])
+        and np.array_equal(heads[fwd], tails[rev])
+        and np.array_equal(keys[fwd], keys[rev])
+    )
+
+
 def _symmetry_problems(
     G: nx.MultiDiGraph,
     nodes: list[Any],
@@ -389,15 +483,8 @@ def _symmetry_problems(
     heads: npt.NDArray[np.int64],
     keys: npt.NDArray[np.int64],
 ) -> list[str]:
-    """Edges whose reverse ``(v, u, k)`` is not stored (vectorised multiset comparison)."""
-    fwd = np.lexsort((keys, heads, tails))
-    rev = np.lexsort((keys, tails, heads))
-    same = (
-        np.array_equal(tails[fwd], heads[rev])
-        and np.array_equal(heads[fwd], tails[rev])
-        and np.array_equal(keys[fwd], keys[rev])
-    )
-    if same:
+    """Edges whose reverse ``(v, u, k)`` is not stored."""
+    if _symmetric(tails, heads, keys):
         return []
     one_way = [
         (nodes[u], nodes[v], int(k))

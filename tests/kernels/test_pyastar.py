@@ -69,3 +69,53 @@ def test_one_route_on_a_small_graph_does_not_load_numba():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert out.stdout.strip() == "False"
+
+
+def run_fresh(code: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return out.stdout.strip()
+
+
+def test_python_budget_is_charged_per_search():
+    """In a fresh process: searches run in Python until their graphs' arcs reach the budget;
+    a graph larger than the budget, or a loaded kernel, means numba at once."""
+    code = (
+        "from parcs._kernels import pyastar as p\n"
+        "third = p.PY_ARC_BUDGET // 3\n"
+        "print([p.take_python(third) for _ in range(4)])\n"
+    )
+    assert run_fresh(code) == "[True, True, True, False]"
+    code = (
+        "from parcs._kernels import pyastar as p\n"
+        "print(p.take_python(p.PY_ARC_BUDGET + 1), p.take_python(p.PY_ARC_BUDGET))\n"
+    )
+    assert run_fresh(code) == "False True"
+    code = (
+        "import numpy as np\n"
+        "from parcs._kernels import pyastar as p\n"
+        "from parcs._kernels.astar import astar_multi\n"
+        "z, one = np.zeros(1, dtype=np.int64), np.zeros(1)\n"
+        "astar_multi(np.zeros(2, dtype=np.int64), z[:0], one[:0], one, one, z, one, z, 1.0)\n"
+        "print(p.take_python(1))\n"
+    )
+    assert run_fresh(code) == "False"
+
+
+def test_a_long_process_loads_numba_once_the_budget_is_spent():
+    """Routing again and again on the embedded network: Python first, then numba (once the
+    budget is spent), with the same result every time."""
+    code = (
+        "import sys\n"
+        "import parcs\n"
+        "from parcs._kernels.pyastar import PY_ARC_BUDGET\n"
+        "G = parcs.load_network()\n"
+        "a, b = parcs.places(G).index[[0, -1]]\n"
+        "runs = PY_ARC_BUDGET // G.number_of_edges() + 2\n"
+        "seen = []\n"
+        "for _ in range(runs):\n"
+        "    seen.append((parcs.route(G, a, b).length_m, 'numba' in sys.modules))\n"
+        "print(len({s[0] for s in seen}), seen[0][1], seen[-1][1])\n"
+    )
+    assert run_fresh(code) == "1 False True"

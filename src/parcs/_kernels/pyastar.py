@@ -1,10 +1,13 @@
-"""Pure-Python twins of ``astar.astar_multi`` and ``paths.path_arcs``, for small graphs.
+"""Pure-Python twins of ``astar.astar_multi`` and ``paths.path_arcs``, for one-off routes.
 
-A process that has not used numba yet pays about 0.45 s to import it and initialise its
-compiler target before it can run even a cached kernel, whereas one route on a graph of a
-few thousand arcs takes a few milliseconds in plain Python. :mod:`parcs.routing` therefore
-runs a single route on a small graph (:data:`SMALL_ARCS`) with these functions when the
-numba kernel is not loaded yet (the CLI's ``parcs route``), and with the kernel otherwise.
+A process that has not used numba yet pays about 0.45 s to import it and load even a cached
+kernel (and more at exit), whereas one A* search in plain Python scans about a million arcs
+a second: a route on a graph of a few hundred thousand arcs is faster in Python. So
+:mod:`parcs.routing` runs a search with these functions while the numba kernel is not loaded
+and the process has Python budget left (:func:`take_python`, :data:`PY_ARC_BUDGET`), and
+with the kernel otherwise: the CLI's ``parcs route`` never loads numba, a long process that
+routes again and again loads it once its Python searches have cost about what loading it
+costs.
 
 They are line-by-line ports of the kernels, with the same 4-ary lazy heap, the same order of
 pushes and pops and the same float64 arithmetic, so they return **bit-identical** distances
@@ -23,11 +26,25 @@ import numpy as np
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-__all__ = ["SMALL_ARCS", "astar_multi_py", "kernel_loaded", "path_arcs_py"]
+__all__ = ["PY_ARC_BUDGET", "astar_multi_py", "kernel_loaded", "path_arcs_py", "take_python"]
 
-#: Graphs with at most this many arcs may be routed in Python (about 20 ms for a search
-#: that settles every node, far below numba's start-up cost).
-SMALL_ARCS = 20_000
+#: Arcs the Python searches of one process may cost before parcs loads the numba kernel. A
+#: search is charged every arc of its graph (it scans at most that many, about 1 µs each), so
+#: the budget is about numba's start-up time: Python never costs more than twice the best.
+PY_ARC_BUDGET = 300_000
+_charged = [0]  # arcs charged to the budget in this process
+
+
+def take_python(n_arcs: int) -> bool:
+    """Tell whether to run the next search, on a graph of `n_arcs` arcs, in Python.
+
+    Yes while the numba kernel is not loaded and the process has :data:`PY_ARC_BUDGET` left
+    for `n_arcs` more arcs; the search is then charged to the budget.
+    """
+    if kernel_loaded() or _charged[0] + n_arcs > PY_ARC_BUDGET:
+        return False
+    _charged[0] += n_arcs
+    return True
 
 
 def kernel_loaded() -> bool:
@@ -82,10 +99,12 @@ def _pop(keys: list[float], nodes: list[int], size: int) -> int:
 
 def _h_min(xv: float, yv: float, tx: list[float], ty: list[float], h_scale: float) -> float:
     best = math.inf
-    for j in range(len(tx)):
-        dx = xv - tx[j]
-        dy = yv - ty[j]
-        best = min(best, dx * dx + dy * dy)
+    for txj, tyj in zip(tx, ty, strict=True):
+        dx = xv - txj
+        dy = yv - tyj
+        d2 = dx * dx + dy * dy
+        if d2 < best:  # noqa: PLR1730 - min(best, d2) without the call
+            best = d2
     return h_scale * math.sqrt(best)
 
 

@@ -116,9 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``parcs`` command line and return its exit code."""
+    """Run the ``parcs`` command line and return its exit code.
+
+    Without `argv` (the ``parcs`` program and ``python -m parcs``: one command, then the
+    exit), the command's graph is kept to the exit (see :func:`parcs.cli._common.load_graph`).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.program_run = argv is None
     if args.verbose and not args.quiet:
         from parcs._log import enable_console_logging  # noqa: PLC0415
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import math
 import re
 import warnings
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ import shapely
 from parcs._atomic import atomic_gdal_path
 from parcs._log import logger
 from parcs.errors import DataError, ValidationError
-from parcs.graph import graph_crs, validate_graph
+from parcs.graph import EdgeArrays, edge_arrays_from_columns, graph_crs, validate_graph
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
@@ -731,6 +732,14 @@ class _Read:
     fixed: dict[str, np.ndarray]
     columns: list[tuple[Any, list[Any], int]]  # (attr, values, count of absent values)
     geoms: np.ndarray | None
+    types: dict[Any, str]  # attr -> stored type
+
+    def column(self, attr: str) -> tuple[list[Any], int, str] | None:
+        """Return the cells of `attr`, how many are absent and their type (None: no column)."""
+        for name, values, absent in self.columns:
+            if name == attr:
+                return values, absent, self.types[attr]
+        return None
 
 
 def _same_crs(a: str, b: str) -> bool:
@@ -772,6 +781,7 @@ def _read_layer(path: Path, name: str, entry: dict[str, Any], crs: str) -> _Read
         raise DataError(msg)
     columns = []
     specs = [entry["index"], *entry["columns"]] if name == "places" else entry["columns"]
+    types = {spec["attr"]: spec["type"] for spec in specs}
     for spec in specs:
         where = f"the `{name}` column `{spec['column']}`"
         if spec["column"] not in cols:
@@ -780,13 +790,13 @@ def _read_layer(path: Path, name: str, entry: dict[str, Any], crs: str) -> _Read
             )
             raise DataError(msg)
         values = _decode(cols[spec["column"]], spec["type"], where)
-        absent = sum(1 for v in values if v is _ABSENT)
+        absent = values.count(_ABSENT)  # no stored value equals it: identity decides
         if count - absent != spec["present"]:
             msg = f"{where} has {count - absent} values where the schema says {spec['present']}"
             raise DataError(msg)
         columns.append((spec["attr"], values, absent))
     geoms = _read_geometries(wkb, name, entry) if geometry else None
-    return _Read(fixed, columns, geoms)
+    return _Read(fixed, columns, geoms, types)
 
 
 def _read_geometries(wkb: np.ndarray, name: str, entry: dict[str, Any]) -> np.ndarray:
@@ -893,16 +903,26 @@ def _graph_attrs(meta: _Meta, places: gpd.GeoDataFrame | None) -> dict[str, Any]
     return out
 
 
+def _known(ends: np.ndarray, ids: np.ndarray) -> bool:
+    """Tell whether every value of `ends` is in the sorted array `ids`."""
+    if not len(ends) or not len(ids):
+        return not len(ends)
+    at = np.minimum(np.searchsorted(ids, ends), len(ids) - 1)
+    return bool((ids[at] == ends).all())
+
+
 def _check_ids(nodes: _Read, edges: _Read) -> None:
-    ids = nodes.fixed["node"]
-    if len(np.unique(ids)) != len(ids):
+    ids = np.sort(nodes.fixed["node"])
+    if (ids[1:] == ids[:-1]).any():
         msg = "the `nodes` layer repeats node ids"
         raise DataError(msg)
     u, v, k = edges.fixed["u"], edges.fixed["v"], edges.fixed["key"]
-    if not (np.isin(u, ids).all() and np.isin(v, ids).all()):
+    if not (_known(u, ids) and _known(v, ids)):
         msg = "the `edges` layer has edges whose `u` or `v` is not in the `nodes` layer"
         raise DataError(msg)
-    if len(u) and len(np.unique(np.column_stack([u, v, k]), axis=0)) != len(u):
+    o = np.lexsort((k, v, u))
+    su, sv, sk = u[o], v[o], k[o]
+    if ((su[1:] == su[:-1]) & (sv[1:] == sv[:-1]) & (sk[1:] == sk[:-1])).any():
         msg = "the `edges` layer repeats an arc (u, v, key)"
         raise DataError(msg)
 
@@ -930,6 +950,70 @@ def _fill(G: nx.MultiDiGraph, nodes: _Read, edges: _Read) -> None:
         if keydict is None:
             keydict = succ[u][v] = pred[v][u] = {}
         keydict[k] = attrs
+
+
+def _floats(values: list[Any], absent: int) -> np.ndarray:
+    """float64 cells of an int or float column, NaN where absent."""
+    if not absent:
+        return np.array(values, dtype=np.float64)
+    return np.fromiter((math.nan if v is _ABSENT else v for v in values), np.float64, len(values))
+
+
+def _edge_order(tails: np.ndarray, heads: np.ndarray, n: int) -> np.ndarray:
+    """Row of each arc of the graph :func:`_fill` fills, in ``G.edges(keys=True)`` order.
+
+    ``G.edges`` runs over the tails in node order, then over each tail's heads in the order
+    their first arc was added, then over the keys in the order they were added.
+    """
+    _, first, inverse = np.unique(tails * n + heads, return_index=True, return_inverse=True)
+    return np.lexsort((np.arange(len(tails)), first[inverse.ravel()], tails))
+
+
+def _edge_arrays(G: nx.MultiDiGraph, nodes: _Read, edges: _Read) -> EdgeArrays | None:
+    """Return ``edge_arrays(G, geometry=True)`` of the graph :func:`_fill` filled, unwalked.
+
+    The arrays come from the columns read. None if a contract attribute is stored with an
+    unusual type (a JSON column, say) or the graph breaks the contract: then the walk in
+    :func:`parcs.csr.csr_of` says why.
+    """
+    ids = nodes.fixed["node"]
+    n, m = len(ids), len(edges.fixed["u"])
+    need = [nodes.column("x"), nodes.column("y"), edges.column("length")]
+    est = edges.column("est_length") or ([math.nan] * m, 0, "float")
+    built = edges.column("built") or ([True] * m, 0, "bool")
+    kind = edges.column("kind") or ([None] * m, 0, "str")
+    numbers = [c for c in need if c is not None]
+    if (
+        len(numbers) < len(need)
+        or {c[2] for c in (*numbers, est)} - {"int", "float"}
+        or (built[2], kind[2]) != ("bool", "str")
+        or edges.column("geometry") is not None
+        or edges.geoms is None
+        or not n
+    ):
+        return None
+    x, y, length = (_floats(values, absent) for values, absent, _ in numbers)
+    sorter = np.argsort(ids, kind="stable")
+    u, v = (sorter[np.searchsorted(ids, edges.fixed[c], sorter=sorter)] for c in ("u", "v"))
+    order = _edge_order(u, v, n)
+    geoms = np.full(m, None, dtype=object)
+    has = shapely.is_geometry(edges.geoms)
+    geoms[has] = edges.geoms[has]
+    kinds = [None if k is _ABSENT else k for k in kind[0]]
+    return edge_arrays_from_columns(
+        G,
+        node_ids=ids,
+        x=x,
+        y=y,
+        tails=u[order],
+        heads=v[order],
+        keys=edges.fixed["key"][order],
+        length=length[order],
+        est_length=_floats(est[0], est[1])[order],
+        built=np.array([b is not False for b in built[0]], dtype=np.bool_)[order],
+        kind=[kinds[i] for i in order.tolist()],
+        geoms=geoms[order],
+    )
 
 
 def _read_graph(path: Path) -> nx.MultiDiGraph:
@@ -962,10 +1046,12 @@ def _read_graph(path: Path) -> nx.MultiDiGraph:
     G = nx.MultiDiGraph()
     G.graph.update(_graph_attrs(meta, places))
     _fill(G, read["nodes"], read["edges"])
-    from parcs.csr import csr_of  # noqa: PLC0415
+    from parcs.csr import cache_csr, csr_of  # noqa: PLC0415
 
+    arrays = _edge_arrays(G, read["nodes"], read["edges"])
     try:
-        csr_of(G)  # checks the contract in the walk that builds the cached arrays (one walk)
+        # the cached CSR, from the columns; else from the walk that checks the contract
+        cache_csr(G, arrays) if arrays is not None else csr_of(G)
     except ValidationError as err:
         msg = f"the graph it holds breaks the parcs graph contract: {err}"
         raise DataError(msg) from err

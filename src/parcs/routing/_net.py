@@ -22,7 +22,7 @@ import shapely
 from shapely.geometry import LineString
 
 from parcs import graph as _graph
-from parcs._kernels.pyastar import SMALL_ARCS, astar_multi_py, kernel_loaded, path_arcs_py
+from parcs._kernels.pyastar import astar_multi_py, path_arcs_py, take_python
 from parcs._validate import check_number
 from parcs.csr import arc_geometries, csr_of
 from parcs.errors import NodeNotFoundError, NoPathError, SnapError, ValidationError
@@ -54,8 +54,9 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 _NO_TARGETS = np.empty(0, dtype=np.int64)
-# a Net runs at most this many searches in Python (small graphs, numba not loaded yet) before
-# it loads the numba kernel: one route is faster in Python than numba's start-up, many are not
+# a Net runs at most this many searches in Python (numba not loaded yet, and the process's
+# Python budget left: pyastar.take_python) before it loads the numba kernel: one route is
+# faster in Python than numba's start-up, a round trip's hundreds of searches are not
 _PY_SEARCHES = 8
 
 # A piece of route: (arc index, f0, f1) = the arc's own geometry from fraction f0 to f1 (f0<f1).
@@ -104,8 +105,7 @@ class Net:
         self.indptr = self.csr.indptr
         self.indices = self.csr.indices
         self.n = self.csr.n_nodes
-        small = self.csr.n_arcs <= SMALL_ARCS
-        self._py_searches = _PY_SEARCHES if small else 0
+        self._py_searches = _PY_SEARCHES
 
     @functools.cached_property
     def arcs(self) -> ArcIndex:
@@ -341,7 +341,7 @@ class Net:
         tgt, tgt_off = self.offsets(d, w, as_origin=False)
         keep = np.isfinite(tgt_off)
         tgt_u = np.unique(tgt[keep]).astype(np.int64) if keep.any() else _NO_TARGETS
-        python = self._py_searches > 0 and not kernel_loaded()
+        python = len(tgt_u) > 0 and self._py_searches > 0 and take_python(self.csr.n_arcs)
         if len(tgt_u) == 0:
             dist = np.full(self.n, math.inf)
             best = math.inf
